@@ -1,0 +1,176 @@
+"""The findings model shared by the engine and every report format.
+
+These are plain, immutable dataclasses: the engine produces them, the report writers
+(text, JSON, SARIF, HTML) only read them. Every path is relative to the scan root and
+uses forward slashes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Severity(str, Enum):
+    """How bad a finding is. Ordered from most to least severe."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """0 for the most severe level, growing as severity falls."""
+        return list(Severity).index(self)
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A place in a scanned file (1-based line, 1-based column)."""
+
+    path: str
+    line: int
+    column: int
+    end_line: int = 0
+    end_column: int = 0
+    snippet: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "snippet": self.snippet,
+        }
+
+
+@dataclass(frozen=True)
+class TraceStep:
+    """One step of the path from a PII source to a sink."""
+
+    location: Location
+    action: str
+    """What happened there, e.g. "assigned to `email`" or "passed as `addr` to `send()`"."""
+    kind: str = "step"
+    """One of: source, step, call, return, sink."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {"kind": self.kind, "action": self.action, **self.location.to_dict()}
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where a sink sends data: its class (ad_platform, carrier, ...) and host if known."""
+
+    category: str
+    host: str | None = None
+
+    def describe(self) -> str:
+        """Human text such as `ad_platform (graph.facebook.com)`."""
+        return f"{self.category} ({self.host})" if self.host else self.category
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A forbidden (or to-be-reviewed) flow of PII from one source to one sink."""
+
+    rule_id: str
+    rule_name: str
+    severity: Severity
+    verdict: str
+    """`violation` or `review`."""
+    message: str
+    pii_kinds: tuple[str, ...]
+    hashed: bool
+    sink_kind: str
+    destination: Destination
+    source_rule: str
+    sink_rule: str
+    source: Location
+    sink: Location
+    steps: tuple[TraceStep, ...] = field(default=())
+
+    @property
+    def sort_key(self) -> tuple[Any, ...]:
+        """Deterministic report order: file, line, column, rule, then source."""
+        return (
+            self.sink.path,
+            self.sink.line,
+            self.sink.column,
+            self.rule_id,
+            self.source.path,
+            self.source.line,
+            self.source.column,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict carrying everything the text report shows."""
+        return {
+            "rule_id": self.rule_id,
+            "rule_name": self.rule_name,
+            "severity": self.severity.value,
+            "verdict": self.verdict,
+            "message": self.message,
+            "pii_kinds": list(self.pii_kinds),
+            "hashed": self.hashed,
+            "sink_kind": self.sink_kind,
+            "destination": {"category": self.destination.category, "host": self.destination.host},
+            "source_rule": self.source_rule,
+            "sink_rule": self.sink_rule,
+            "source": self.source.to_dict(),
+            "sink": self.sink.to_dict(),
+            "steps": [s.to_dict() for s in self.steps],
+        }
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    """A file that could not be analysed, and why."""
+
+    path: str
+    reason: str
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        """A JSON-ready dict."""
+        return {"path": self.path, "reason": self.reason, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What a report needs to know about a policy rule."""
+
+    id: str
+    name: str
+    severity: Severity
+    title: str
+    explanation: str = ""
+    fix: str = ""
+    policy: str = ""
+    tags: tuple[str, ...] = ()
+
+
+@dataclass
+class ScanResult:
+    """Everything one scan produced."""
+
+    root: str
+    findings: list[Finding]
+    skipped: list[SkippedFile]
+    files_scanned: int
+    lines_scanned: int
+    rules: list[RuleInfo]
+    notes: list[str] = field(default_factory=list)
+    """Engine notices for the reader (e.g. an analysis budget reached)."""
+
+    @property
+    def violations(self) -> list[Finding]:
+        """Findings whose verdict is `violation` (these decide the exit status)."""
+        return [f for f in self.findings if f.verdict == "violation"]

@@ -1,0 +1,1 @@
+"""parse stage of the sellerscan pipeline."""

@@ -1,0 +1,91 @@
+"""Read and parse one file with libcst, turning every kind of bad input into a reason.
+
+Nothing here executes the scanned code: bytes are decoded (honouring a PEP 263 coding
+cookie) and handed to libcst's parser; that is all."""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from scanner.discover.files import SourceFile
+from scanner.model import SkippedFile
+
+_PY2_HINTS = (
+    re.compile(r"^\s*print\s+[\"'\w]", re.M),
+    re.compile(r"^\s*except\s+[\w.]+\s*,\s*\w+\s*:", re.M),
+    re.compile(r"^\s*exec\s+[\"'\w]", re.M),
+    re.compile(r"\bur[\"']"),
+    re.compile(r"^\s*raise\s+\w+\s*,", re.M),
+    re.compile(r"\b0[0-7]+L?\b|\b\d+L\b"),
+)
+
+
+@dataclass
+class ParsedFile:
+    """A parsed module and the text it came from."""
+
+    source: SourceFile
+    text: str
+    module: cst.Module
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def relpath(self) -> str:
+        """Path relative to the scan root."""
+        return self.source.relpath
+
+    def line_text(self, line: int) -> str:
+        """The stripped text of 1-based line `line` ("" if out of range)."""
+        if 1 <= line <= len(self.lines):
+            return self.lines[line - 1].strip()
+        return ""
+
+
+def decode_source(data: bytes) -> str:
+    """Decode Python source bytes as Python does (BOM, coding cookie, else UTF-8)."""
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    if encoding == "utf-8-sig":
+        encoding = "utf-8"
+    text = data.decode(encoding)
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def looks_like_python2(text: str) -> bool:
+    """Heuristic: does a file that failed to parse use Python 2-only syntax?"""
+    return any(p.search(text) for p in _PY2_HINTS)
+
+
+def parse_file(source: SourceFile, max_bytes: int) -> ParsedFile | SkippedFile:
+    """Parse `source`, or say why it cannot be analysed."""
+    try:
+        size = source.path.stat().st_size
+        if size > max_bytes:
+            return SkippedFile(source.relpath, "too-large",
+                               f"{size} bytes exceeds the limit of {max_bytes} (--max-file-size)")
+        data = source.path.read_bytes()
+    except OSError as exc:
+        return SkippedFile(source.relpath, "unreadable", str(exc))
+    if b"\x00" in data:
+        return SkippedFile(source.relpath, "binary", "the file contains NUL bytes")
+    try:
+        text = decode_source(data)
+    except (UnicodeDecodeError, SyntaxError, LookupError) as exc:
+        return SkippedFile(source.relpath, "undecodable", f"cannot decode as source text: {exc}")
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        if looks_like_python2(text):
+            return SkippedFile(source.relpath, "python2",
+                               f"Python 2 syntax (line {exc.raw_line}): only Python 3 is analysed")
+        return SkippedFile(source.relpath, "syntax-error",
+                           f"line {exc.raw_line}, column {exc.raw_column}: {exc.message}")
+    except RecursionError:
+        return SkippedFile(source.relpath, "too-deep", "nesting too deep for the parser")
+    except Exception as exc:  # noqa: BLE001 - the native parser may fail in other ways
+        return SkippedFile(source.relpath, "parser-failure", f"{type(exc).__name__}: {exc}")
+    return ParsedFile(source, text, module, text.splitlines())

@@ -1,0 +1,89 @@
+"""The pipeline: discover -> parse -> resolve (index) -> propagate -> policy -> findings."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from scanner.api import ScanInputError, ScanOptions
+from scanner.discover.files import discover_files
+from scanner.findings import build_findings, rule_infos
+from scanner.model import ScanResult, SkippedFile
+from scanner.parse.source import ParsedFile, parse_file
+from scanner.propagate.engine import Engine, raise_recursion_limit
+from scanner.resolve.index import build_index
+from scanner.rules.loader import load_rulesets
+
+THREAD_STACK_BYTES = 512 * 1024 * 1024
+
+
+def scan_root(paths: list[Path], root: Path | None) -> Path:
+    """The directory every reported path is relative to."""
+    if root is not None:
+        return root.resolve()
+    resolved = [p.resolve() for p in paths]
+    dirs = [p if p.is_dir() else p.parent for p in resolved]
+    return Path(os.path.commonpath([str(d) for d in dirs]))
+
+
+def run_pipeline(options: ScanOptions) -> ScanResult:
+    """Run every stage; see `scanner.api.run_scan`."""
+    missing = [str(p) for p in options.paths if not p.exists()]
+    if missing:
+        raise ScanInputError(f"no such file or directory: {', '.join(missing)}")
+    if not options.paths:
+        raise ScanInputError("nothing to scan: give at least one path")
+    ruleset = load_rulesets(options.rulesets, options.include_bundled_rulesets)
+    root = scan_root(options.paths, options.root)
+    files, notes = discover_files(options.paths, root, options.excludes, options.default_excludes)
+    parsed: list[ParsedFile] = []
+    skipped: list[SkippedFile] = []
+    for source in files:
+        outcome = parse_file(source, options.max_file_bytes)
+        if isinstance(outcome, SkippedFile):
+            skipped.append(outcome)
+        else:
+            parsed.append(outcome)
+    index = build_index(parsed, root)
+    engine = Engine(index, ruleset)
+    _run_with_big_stack(engine.run)
+    for path, reason in engine.failed:
+        skipped.append(SkippedFile(path, "too-deep", reason))
+    if engine.budget_hit:
+        notes.append("the analysis stopped at its work budget; results may be incomplete")
+    notes.extend(engine.notes)
+    by_path = {p.relpath: p for p in parsed}
+    findings = build_findings(engine.raw.values(), ruleset, by_path)
+    return ScanResult(
+        root=str(root),
+        findings=findings,
+        skipped=sorted(skipped, key=lambda s: s.path),
+        files_scanned=len(parsed),
+        lines_scanned=sum(len(p.lines) for p in parsed),
+        rules=rule_infos(ruleset),
+        notes=notes,
+    )
+
+
+def _run_with_big_stack(target: "callable[[], None]") -> None:  # type: ignore[valid-type]
+    """Run `target` in a thread with a large stack, so deep code cannot crash Python."""
+    raise_recursion_limit()
+    errors: list[BaseException] = []
+
+    def runner() -> None:
+        try:
+            target()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            errors.append(exc)
+
+    old = threading.stack_size()
+    threading.stack_size(THREAD_STACK_BYTES)
+    try:
+        thread = threading.Thread(target=runner, name="sellerscan-engine")
+        thread.start()
+        thread.join()
+    finally:
+        threading.stack_size(old)
+    if errors:
+        raise errors[0]

@@ -1,0 +1,1 @@
+"""propagate stage of the sellerscan pipeline."""

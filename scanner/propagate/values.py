@@ -1,0 +1,278 @@
+"""Abstract values: what the engine knows about a Python value.
+
+A `Value` has
+* `facts`: the PII it carries — one `Fact` per (origin, shape, hashed) with the trace of
+  how it got here (the first trace found is kept, so traces stay short and stable);
+* `refs`: what it *is* — an external name (`requests.post`, an `Orders()` instance), a
+  project function, class, instance or module — used to resolve calls;
+* `const`: its text when it is a string built from constants (unknown parts are
+  `HOLE`), used to resolve URLs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterable, Mapping, Union
+
+import libcst as cst
+
+from scanner.rules.patterns import Ref, Segment
+from scanner.rules.shapes import LIST_KEY, Shape, normalize_key, union
+
+if TYPE_CHECKING:
+    from scanner.resolve.index import ClassInfo, FunctionInfo, ModuleInfo
+
+HOLE = "\ufffc"
+"""Stands for an unknown part of a partly-constant string."""
+
+
+@dataclass(frozen=True)
+class SourceOrigin:
+    """A call that returned PII: the source rule and where the call is."""
+
+    rule_id: str
+    path: str
+    node_id: int
+    node: cst.CSTNode = field(compare=False, hash=False)
+    callee: str = field(compare=False, default="")
+
+
+@dataclass(frozen=True)
+class ParamOrigin:
+    """A stand-in for whatever PII a caller passes in (used inside summaries)."""
+
+    pid: int
+
+
+Origin = Union[SourceOrigin, ParamOrigin]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a trace (positions are resolved only when a finding is reported)."""
+
+    path: str
+    node: cst.CSTNode = field(compare=False)
+    action: str
+    kind: str = "step"
+
+
+FactKey = tuple[Origin, Shape, bool]
+
+
+@dataclass(frozen=True)
+class Fact:
+    """PII of `origin`, laid out as `shape`, possibly hashed, with how it got here."""
+
+    origin: Origin
+    shape: Shape
+    hashed: bool
+    trace: tuple[Step, ...]
+
+    @property
+    def key(self) -> FactKey:
+        """Identity for merging (the trace is not part of it)."""
+        return (self.origin, self.shape, self.hashed)
+
+    def with_shape(self, shape: Shape | None, hashed: bool | None = None) -> "Fact | None":
+        """This fact with another shape (None if the shape holds no PII)."""
+        if shape is None:
+            return None
+        return Fact(self.origin, shape, self.hashed if hashed is None else hashed, self.trace)
+
+    def with_step(self, step: Step) -> "Fact":
+        """This fact with one more trace step (skipping an exact repeat)."""
+        if self.trace and self.trace[-1].node is step.node and self.trace[-1].action == step.action:
+            return self
+        return Fact(self.origin, self.shape, self.hashed, self.trace + (step,))
+
+
+# ---- references -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExtRef:
+    """A name from outside the project (or one that could not be resolved)."""
+
+    path: Ref
+
+    def attr(self, name: str) -> "ExtRef":
+        """The reference to attribute `name` of this one."""
+        return ExtRef(self.path + (Segment(name),))
+
+
+@dataclass(frozen=True)
+class ModuleRef:
+    """A module of the project."""
+
+    module: "ModuleInfo"
+
+
+@dataclass(frozen=True)
+class FuncRef:
+    """A project function; `closure` is the frame of the enclosing function, if any."""
+
+    func: "FunctionInfo"
+    closure: object | None = field(default=None, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class ClassRef:
+    """A project class (the class object itself)."""
+
+    cls: "ClassInfo"
+
+
+@dataclass(frozen=True)
+class InstanceRef:
+    """An instance of a project class."""
+
+    cls: "ClassInfo"
+
+
+@dataclass(frozen=True)
+class BoundMethod:
+    """A project method bound to an instance (or class)."""
+
+    func: "FunctionInfo"
+    receiver_refs: frozenset["AnyRef"]
+
+
+AnyRef = Union[ExtRef, ModuleRef, FuncRef, ClassRef, InstanceRef, BoundMethod]
+
+
+class Value:
+    """An abstract value (see the module docstring). Treat as immutable."""
+
+    __slots__ = ("facts", "refs", "const")
+
+    def __init__(
+        self,
+        facts: Mapping[FactKey, Fact] | None = None,
+        refs: Iterable[AnyRef] = (),
+        const: str | None = None,
+    ) -> None:
+        self.facts: Mapping[FactKey, Fact] = facts or {}
+        self.refs: frozenset[AnyRef] = frozenset(refs)
+        self.const = const
+
+    @staticmethod
+    def of_facts(facts: Iterable[Fact | None], refs: Iterable[AnyRef] = ()) -> "Value":
+        """A value holding the given facts (None entries are dropped)."""
+        result: dict[FactKey, Fact] = {}
+        for f in facts:
+            if f is not None and f.key not in result:
+                result[f.key] = f
+        return Value(result, refs)
+
+    @property
+    def tainted(self) -> bool:
+        """Whether it carries any PII."""
+        return bool(self.facts)
+
+    def signature(self) -> tuple[frozenset[FactKey], frozenset[AnyRef], str | None]:
+        """What identifies this value for fixpoints (traces left out)."""
+        return (frozenset(self.facts), self.refs, self.const)
+
+    def map_shapes(self, fn: "ShapeFn", hashed: bool | None = None) -> "Value":
+        """A value whose facts have `fn(shape)` as shape (refs and const dropped)."""
+        return Value.of_facts(f.with_shape(fn(f.shape), hashed) for f in self.facts.values())
+
+    def with_step(self, step: Step) -> "Value":
+        """The same value with `step` appended to every fact's trace."""
+        if not self.facts:
+            return self
+        return Value({k: f.with_step(step) for k, f in self.facts.items()}, self.refs, self.const)
+
+    def only_facts(self) -> "Value":
+        """Just the PII of this value."""
+        return Value(self.facts) if (self.refs or self.const is not None) else self
+
+    def __repr__(self) -> str:
+        facts = ", ".join(
+            f"{getattr(f.origin, 'rule_id', f.origin)}:{f.shape.describe()}{'#' if f.hashed else ''}"
+            for f in self.facts.values()
+        )
+        return f"Value(facts=[{facts}], refs={set(self.refs) or ''}, const={self.const!r})"
+
+
+ShapeFn = "Callable[[Shape], Shape | None]"
+CLEAN = Value()
+
+
+def join(values: Iterable[Value]) -> Value:
+    """The union of several values (facts and refs; const kept only if all agree)."""
+    vals = [v for v in values if v is not None]
+    if not vals:
+        return CLEAN
+    if len(vals) == 1:
+        return vals[0]
+    facts: dict[FactKey, Fact] = {}
+    refs: set[AnyRef] = set()
+    consts = set()
+    for v in vals:
+        for k, f in v.facts.items():
+            old = facts.get(k)
+            if old is None or len(f.trace) < len(old.trace):
+                facts[k] = f
+        refs |= v.refs
+        consts.add(v.const)
+    const = consts.pop() if len(consts) == 1 else None
+    return Value(facts, refs, const)
+
+
+def flatten(value: Value, hashed: bool | None = None) -> Value:
+    """Every PII kind of `value` as plain text (string building, serialisation)."""
+    if not value.facts:
+        return CLEAN
+    return value.map_shapes(lambda s: s.flatten(), hashed)
+
+
+def get_key(value: Value, key: str | None) -> Value:
+    """Field `key` of `value` (None: a key not known statically, so every field)."""
+    if not value.facts:
+        return CLEAN
+    if key is None:
+        return value.map_shapes(lambda s: s.merged())
+    return value.map_shapes(lambda s: s.get(key))
+
+
+def get_index(value: Value, position: int | None) -> Value:
+    """Element `position` of a sequence value (None: unknown index)."""
+    if not value.facts:
+        return CLEAN
+    return value.map_shapes(lambda s: s.index(position))
+
+
+def elements(value: Value) -> Value:
+    """What iterating over `value` yields."""
+    if not value.facts:
+        return CLEAN
+    return value.map_shapes(lambda s: s.elements())
+
+
+def wrap(value: Value, key: str) -> Value:
+    """A container holding `value` under field `key` (`[]` for list elements)."""
+    if not value.facts:
+        return CLEAN
+    return value.map_shapes(lambda s: s.wrap(key))
+
+
+def build_container(items: list[tuple[str | None, Value]], list_like: bool) -> Value:
+    """A container from (key, value) pairs; None keys are dynamic (stored under `*`).
+
+    For sequences, keys are positions and every element is also reachable as `[]`."""
+    facts: list[Fact | None] = []
+    by_origin: dict[tuple[Origin, bool], tuple[dict[str, list[Shape]], tuple[Step, ...]]] = {}
+    for key, val in items:
+        for f in val.facts.values():
+            slot = by_origin.setdefault((f.origin, f.hashed), ({}, f.trace))
+            k = "*" if key is None else normalize_key(key)
+            slot[0].setdefault(k, []).append(f.shape)
+            if list_like:
+                slot[0].setdefault(LIST_KEY, []).append(f.shape)
+    for (origin, hashed), (children, trace) in by_origin.items():
+        shape = Shape.make({k: union(v) for k, v in children.items()})
+        if shape is not None:
+            facts.append(Fact(origin, shape, hashed, trace))
+    return Value.of_facts(facts)

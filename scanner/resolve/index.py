@@ -1,0 +1,377 @@
+"""The project index: which modules exist, and what each module, class and function
+defines. Built in one plain pass over each module's top level (no libcst metadata
+providers: they cost several times the parse itself, see shared/design-notes.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Iterator, Union
+
+import libcst as cst
+
+from scanner.parse.source import ParsedFile
+
+FunctionNode = Union[cst.FunctionDef, cst.Lambda]
+
+
+@dataclass(eq=False)
+class ParamInfo:
+    """A parameter: its name, kind (`pos`, `kw`, `star`, `starstar`) and default."""
+
+    name: str
+    kind: str
+    default: cst.BaseExpression | None = None
+
+
+@dataclass(eq=False)
+class FunctionInfo:
+    """A function, method or lambda of the project."""
+
+    qualname: str
+    name: str
+    node: FunctionNode
+    module: "ModuleInfo"
+    params: list[ParamInfo]
+    cls: "ClassInfo | None" = None
+    parent: "FunctionInfo | None" = None
+    kind: str = "function"
+    """function, method, staticmethod, classmethod or lambda."""
+    is_generator: bool = False
+    is_async: bool = False
+    assigned: frozenset[str] = frozenset()
+    global_names: frozenset[str] = frozenset()
+    nonlocal_names: frozenset[str] = frozenset()
+    nested: dict[cst.CSTNode, "FunctionInfo"] = field(default_factory=dict)
+    nested_classes: dict[cst.CSTNode, "ClassInfo"] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return f"<function {self.qualname}>"
+
+    @property
+    def body(self) -> cst.BaseSuite | cst.BaseExpression:
+        """The statements (or, for a lambda, the expression) to analyse."""
+        return self.node.body
+
+    @property
+    def decorators(self) -> list[cst.BaseExpression]:
+        """The decorator expressions, outermost first."""
+        if isinstance(self.node, cst.FunctionDef):
+            return [d.decorator for d in self.node.decorators]
+        return []
+
+
+@dataclass(eq=False)
+class ClassInfo:
+    """A class of the project."""
+
+    qualname: str
+    name: str
+    node: cst.ClassDef
+    module: "ModuleInfo"
+    bases: list[cst.BaseExpression]
+    methods: dict[str, FunctionInfo] = field(default_factory=dict)
+    attributes: dict[str, cst.BaseExpression | None] = field(default_factory=dict)
+    fields: list[str] = field(default_factory=list)
+    """Annotated class-level names in order (dataclass / NamedTuple style fields)."""
+
+    def __repr__(self) -> str:
+        return f"<class {self.qualname}>"
+
+
+@dataclass(eq=False)
+class ModuleInfo:
+    """A module of the project and its top-level definitions."""
+
+    name: str
+    parsed: ParsedFile
+    is_package: bool
+    functions: dict[str, FunctionInfo] = field(default_factory=dict)
+    classes: dict[str, ClassInfo] = field(default_factory=dict)
+    all_functions: list[FunctionInfo] = field(default_factory=list)
+    assigned: frozenset[str] = frozenset()
+    top_level: FunctionInfo | None = None
+    """A pseudo-function standing for the module body."""
+
+    @property
+    def package(self) -> str:
+        """The package relative imports start from."""
+        if self.is_package:
+            return self.name
+        return self.name.rpartition(".")[0]
+
+    @property
+    def relpath(self) -> str:
+        """Path relative to the scan root."""
+        return self.parsed.relpath
+
+    def __repr__(self) -> str:
+        return f"<module {self.name}>"
+
+
+class _ScopeScanner(cst.CSTVisitor):
+    """Collects the names a scope binds, its global/nonlocal declarations, and whether
+    it yields, without descending into nested scopes."""
+
+    def __init__(self) -> None:
+        self.assigned: set[str] = set()
+        self.globals: set[str] = set()
+        self.nonlocals: set[str] = set()
+        self.yields = False
+        self.nested_defs: list[cst.FunctionDef] = []
+        self.nested_lambdas: list[cst.Lambda] = []
+        self.nested_classes: list[cst.ClassDef] = []
+
+    def _targets(self, node: cst.BaseExpression | cst.BaseAssignTargetExpression) -> None:
+        if isinstance(node, cst.Name):
+            self.assigned.add(node.value)
+        elif isinstance(node, (cst.Tuple, cst.List)):
+            for el in node.elements:
+                self._targets(el.value)
+        elif isinstance(node, cst.StarredElement):
+            self._targets(node.value)
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self._targets(node.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._targets(node.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._targets(node.target)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._targets(node.target)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._targets(node.asname.name)
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None and isinstance(node.name.name, cst.Name):
+            self.assigned.add(node.name.name.value)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._targets(node.target)
+
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                self.assigned.add(alias.asname.name.value)
+            else:
+                self.assigned.add(_dotted(alias.name).split(".")[0])
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if isinstance(node.names, cst.ImportStar):
+            return
+        for alias in node.names:
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                self.assigned.add(alias.asname.name.value)
+            else:
+                self.assigned.add(_dotted(alias.name))
+
+    def visit_Global(self, node: cst.Global) -> None:
+        self.globals.update(n.name.value for n in node.names)
+
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+        self.nonlocals.update(n.name.value for n in node.names)
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        self.yields = True
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        self.assigned.add(node.name.value)
+        self.nested_defs.append(node)
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        self.assigned.add(node.name.value)
+        self.nested_classes.append(node)
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        self.nested_lambdas.append(node)
+        return False
+
+    def visit_MatchAs(self, node: cst.MatchAs) -> None:
+        if node.name is not None:
+            self.assigned.add(node.name.value)
+
+
+def _dotted(node: cst.BaseExpression | cst.Attribute | cst.Name) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    return ""
+
+
+def dotted_name(node: cst.CSTNode) -> str:
+    """`a.b.c` for a Name/Attribute chain, else ""."""
+    return _dotted(node) if isinstance(node, (cst.Name, cst.Attribute)) else ""
+
+
+def _params(node: FunctionNode) -> list[ParamInfo]:
+    ps = node.params
+    result: list[ParamInfo] = []
+    for p in list(ps.posonly_params) + list(ps.params):
+        result.append(ParamInfo(p.name.value, "pos", p.default))
+    if isinstance(ps.star_arg, cst.Param):
+        result.append(ParamInfo(ps.star_arg.name.value, "star"))
+    for p in ps.kwonly_params:
+        result.append(ParamInfo(p.name.value, "kw", p.default))
+    if ps.star_kwarg is not None:
+        result.append(ParamInfo(ps.star_kwarg.name.value, "starstar"))
+    return result
+
+
+def _scan_scope(body: cst.CSTNode) -> _ScopeScanner:
+    scanner = _ScopeScanner()
+    if isinstance(body, cst.Module):
+        for stmt in body.body:
+            stmt.visit(scanner)
+    else:
+        body.visit(scanner)
+    return scanner
+
+
+class _Builder:
+    """Builds FunctionInfo/ClassInfo objects for one module, recursively."""
+
+    def __init__(self, module: ModuleInfo) -> None:
+        self.module = module
+
+    def function(self, node: FunctionNode, qualname: str, cls: ClassInfo | None,
+                 parent: FunctionInfo | None) -> FunctionInfo:
+        name = node.name.value if isinstance(node, cst.FunctionDef) else "<lambda>"
+        kind = "lambda" if isinstance(node, cst.Lambda) else "function"
+        if cls is not None and isinstance(node, cst.FunctionDef):
+            kind = "method"
+            for dec in node.decorators:
+                dname = dotted_name(dec.decorator)
+                if dname in ("staticmethod", "classmethod"):
+                    kind = dname
+        info = FunctionInfo(qualname, name, node, self.module, _params(node), cls, parent, kind)
+        info.is_async = isinstance(node, cst.FunctionDef) and node.asynchronous is not None
+        scope = _scan_scope(node.body)
+        info.is_generator = scope.yields
+        info.assigned = frozenset(scope.assigned | {p.name for p in info.params})
+        info.global_names = frozenset(scope.globals)
+        info.nonlocal_names = frozenset(scope.nonlocals)
+        self.module.all_functions.append(info)
+        self._children(scope, info, qualname)
+        return info
+
+    def _children(self, scope: _ScopeScanner, owner: FunctionInfo, prefix: str) -> None:
+        for d in scope.nested_defs:
+            owner.nested[d] = self.function(d, f"{prefix}.<locals>.{d.name.value}", None, owner)
+        for lam in scope.nested_lambdas:
+            owner.nested[lam] = self.function(lam, f"{prefix}.<lambda>", None, owner)
+        for c in scope.nested_classes:
+            owner.nested_classes[c] = self.klass(c, f"{prefix}.<locals>.{c.name.value}", owner)
+
+    def klass(self, node: cst.ClassDef, qualname: str, parent: FunctionInfo | None) -> ClassInfo:
+        info = ClassInfo(qualname, node.name.value, node, self.module,
+                         [a.value for a in node.bases if a.keyword is None])
+        body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+        for stmt in body:
+            if isinstance(stmt, cst.FunctionDef):
+                info.methods[stmt.name.value] = self.function(
+                    stmt, f"{qualname}.{stmt.name.value}", info, parent)
+            elif isinstance(stmt, cst.ClassDef):
+                pass
+            elif isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if isinstance(small, cst.Assign):
+                        for t in small.targets:
+                            if isinstance(t.target, cst.Name):
+                                info.attributes[t.target.value] = small.value
+                    elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                        info.attributes[small.target.value] = small.value
+                        info.fields.append(small.target.value)
+        return info
+
+
+def module_name_for(relpath: str, package_dirs: set[str], root_name: str) -> tuple[str, bool]:
+    """The dotted module name of a file, walking up through package directories.
+
+    `package_dirs` holds root-relative directories containing an `__init__.py` ("" for
+    the root itself, whose package name is `root_name`)."""
+    pure = PurePosixPath(relpath)
+    is_package = pure.name == "__init__.py"
+    parts: list[str] = [] if is_package else [pure.stem]
+    directory = pure.parent.as_posix()
+    directory = "" if directory == "." else directory
+    while directory in package_dirs:
+        if directory == "":
+            parts.insert(0, root_name)
+            break
+        parts.insert(0, PurePosixPath(directory).name)
+        parent = PurePosixPath(directory).parent.as_posix()
+        directory = "" if parent == "." else parent
+    if not parts:
+        parts = [root_name or "__init__"]
+    return ".".join(parts), is_package
+
+
+@dataclass
+class ProjectIndex:
+    """All modules of the scanned project, by dotted name."""
+
+    modules: dict[str, list[ModuleInfo]] = field(default_factory=dict)
+
+    def all_modules(self) -> Iterator[ModuleInfo]:
+        """Every module, in a stable order."""
+        for name in sorted(self.modules):
+            yield from self.modules[name]
+
+    def find_module(self, name: str, near: ModuleInfo | None = None) -> ModuleInfo | None:
+        """The project module called `name` (preferring one in `near`'s directory)."""
+        candidates = self.modules.get(name)
+        if not candidates:
+            return None
+        if len(candidates) == 1 or near is None:
+            return candidates[0]
+        here = PurePosixPath(near.relpath).parent
+        for c in candidates:
+            if PurePosixPath(c.relpath).parent == here:
+                return c
+        return candidates[0]
+
+
+def build_index(files: list[ParsedFile], root: Path) -> ProjectIndex:
+    """Index every parsed file: module names, functions, methods, classes."""
+    package_dirs = set()
+    for f in files:
+        pure = PurePosixPath(f.relpath)
+        if pure.name == "__init__.py":
+            parent = pure.parent.as_posix()
+            package_dirs.add("" if parent == "." else parent)
+    index = ProjectIndex()
+    for f in files:
+        name, is_package = module_name_for(f.relpath, package_dirs, root.resolve().name)
+        module = ModuleInfo(name, f, is_package)
+        builder = _Builder(module)
+        scope = _scan_scope(f.module)
+        module.assigned = frozenset(scope.assigned)
+        top = FunctionInfo(f"{name}.<module>", "<module>", cst.Lambda(
+            params=cst.Parameters(), body=cst.Name("None")), module, [], kind="module")
+        top.assigned = frozenset(scope.assigned)
+        module.top_level = top
+        for d in scope.nested_defs:
+            info = builder.function(d, f"{name}.{d.name.value}", None, None)
+            module.functions[d.name.value] = info
+            top.nested[d] = info
+        for lam in scope.nested_lambdas:
+            top.nested[lam] = builder.function(lam, f"{name}.<lambda>", None, None)
+        for c in scope.nested_classes:
+            cinfo = builder.klass(c, f"{name}.{c.name.value}", None)
+            module.classes[c.name.value] = cinfo
+            top.nested_classes[c] = cinfo
+        index.modules.setdefault(name, []).append(module)
+        # A directory's scripts also answer to their bare name (script-style imports).
+        if "." in name and not is_package:
+            bare = name.rpartition(".")[2]
+            if bare not in index.modules or all(m.name != bare for m in index.modules[bare]):
+                index.modules.setdefault(bare, []).append(module)
+    return index

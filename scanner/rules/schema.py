@@ -1,0 +1,197 @@
+"""The typed form of a ruleset: what sources, sinks, sanitizers, propagators, host
+classes, rules and policy entries look like once loaded and validated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from scanner.model import Severity
+from scanner.rules.patterns import CallPattern
+from scanner.rules.shapes import Shape
+
+VERDICTS = ("violation", "review", "allow")
+RECEIVER = "receiver"
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a ruleset entry was declared (for error messages and `rules` listings)."""
+
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class ArgSpec:
+    """Which argument of a call: by position, by keyword name, or either.
+
+    The special spec `receiver` names the object a method is called on."""
+
+    position: int | None = None
+    name: str | None = None
+    receiver: bool = False
+
+    def describe(self) -> str:
+        """Readable form, e.g. `1:users`."""
+        if self.receiver:
+            return RECEIVER
+        if self.position is not None and self.name:
+            return f"{self.position}:{self.name}"
+        return str(self.position) if self.position is not None else str(self.name)
+
+
+@dataclass(frozen=True)
+class SourceRule:
+    """A call whose return value carries PII laid out as `shape`."""
+
+    id: str
+    description: str
+    patterns: tuple[CallPattern, ...]
+    shape: Shape
+    url: ArgSpec | None
+    url_globs: tuple[str, ...]
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class SinkRule:
+    """A call that sends the data of its `args` to a destination."""
+
+    id: str
+    description: str
+    patterns: tuple[CallPattern, ...]
+    args: tuple[ArgSpec, ...] | None
+    """None means every argument (and the receiver) carries data."""
+    kind: str
+    destination: str
+    url: ArgSpec | None
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class SanitizerRule:
+    """A call whose result carries no PII whatever its inputs (counts, totals, booleans)."""
+
+    id: str
+    description: str
+    patterns: tuple[CallPattern, ...]
+    origin: Origin
+
+
+PROPAGATOR_EFFECTS = (
+    "preserve",
+    "flatten",
+    "hash",
+    "elements",
+    "wrap_list",
+    "get",
+    "values",
+    "items",
+    "keys",
+    "zip",
+    "add_element",
+    "add_all",
+    "set_key",
+    "apply",
+)
+MUTATING_EFFECTS = ("add_element", "add_all", "set_key")
+
+
+@dataclass(frozen=True)
+class PropagatorRule:
+    """How PII moves through a library call (see rulesets/README.md for each effect)."""
+
+    id: str
+    description: str
+    patterns: tuple[CallPattern, ...]
+    effect: str
+    sources: tuple[ArgSpec, ...] | None
+    """Arguments whose taint moves; None means every argument and the receiver."""
+    key: ArgSpec | None
+    callable: ArgSpec | None
+    origin: Origin
+
+
+DECORATOR_EFFECTS = ("transparent", "yields_return")
+
+
+@dataclass(frozen=True)
+class DecoratorRule:
+    """What a library decorator does to the functions it wraps (default: nothing)."""
+
+    id: str
+    description: str
+    patterns: tuple[CallPattern, ...]
+    effect: str
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class HostRule:
+    """A host name glob and the destination class it belongs to."""
+
+    glob: str
+    category: str
+    origin: Origin
+
+    @property
+    def specificity(self) -> tuple[int, int]:
+        """Globs with fewer wildcards and more literal text win."""
+        return (-self.glob.count("*"), len(self.glob.replace("*", "")))
+
+
+@dataclass(frozen=True)
+class PolicyRule:
+    """A rule a finding is reported under, with its documentation."""
+
+    id: str
+    name: str
+    severity: Severity
+    title: str
+    explanation: str
+    fix: str
+    policy: str
+    bad_example: str
+    good_example: str
+    tags: tuple[str, ...]
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class PolicyEntry:
+    """One cell group of the policy matrix: PII kinds x destinations -> verdict (and rule)."""
+
+    rule: str | None
+    verdict: str
+    destinations: frozenset[str]
+    pii: frozenset[str]
+    """The PII kinds matched; `*` matches every kind."""
+    hashed: bool | None
+    """None: hashed or not; True/False: only hashed / only plain values."""
+    origin: Origin
+
+    def matches(self, kind: str, destination: str, hashed: bool) -> bool:
+        """Whether this entry decides the flow of `kind` to `destination`."""
+        if "*" not in self.destinations and destination not in self.destinations:
+            return False
+        if "*" not in self.pii and kind not in self.pii:
+            return False
+        return self.hashed is None or self.hashed == hashed
+
+
+@dataclass
+class RuleSet:
+    """All loaded rulesets merged into one, in precedence order."""
+
+    sources: list[SourceRule] = field(default_factory=list)
+    sinks: list[SinkRule] = field(default_factory=list)
+    sanitizers: list[SanitizerRule] = field(default_factory=list)
+    propagators: list[PropagatorRule] = field(default_factory=list)
+    decorators: list[DecoratorRule] = field(default_factory=list)
+    hosts: list[HostRule] = field(default_factory=list)
+    rules: dict[str, PolicyRule] = field(default_factory=dict)
+    policy: list[PolicyEntry] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
