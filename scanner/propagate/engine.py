@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import sys
+import time
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -47,7 +48,8 @@ from scanner.rules.shapes import LIST_KEY
 MAX_CALL_DEPTH = 40
 MAX_PASSES = 4
 MAX_RECURSION_ROUNDS = 3
-MAX_ANALYSES = 200_000
+MAX_ANALYSES = 500_000
+DEFAULT_TIME_BUDGET = 900.0
 
 
 @dataclass
@@ -92,7 +94,8 @@ class RawFinding:
 class Engine:
     """Runs the analysis over a project index with a rule set (see the module docstring)."""
 
-    def __init__(self, index: ProjectIndex, ruleset: RuleSet) -> None:
+    def __init__(self, index: ProjectIndex, ruleset: RuleSet,
+                 max_seconds: float = DEFAULT_TIME_BUDGET) -> None:
         from scanner.propagate.external import ExternalCalls
 
         self.index = index
@@ -115,7 +118,10 @@ class Engine:
         self._import_cache: dict[int, dict[str, list[tuple[str, object]]]] = {}
         self._decorator_cache: dict[int, list[str]] = {}
         self._class_attr_cache: dict[tuple[int, str], Value] = {}
+        self._mro_cache: dict[int, list[ClassInfo | ExtRef]] = {}
         self.budget_hit = False
+        self.max_analyses = MAX_ANALYSES
+        self.deadline = time.monotonic() + max_seconds
         self.failed: list[tuple[str, str]] = []
 
     # ---- driver -------------------------------------------------------------------
@@ -288,6 +294,13 @@ class Engine:
 
     def mro(self, cls: ClassInfo) -> list[ClassInfo | ExtRef]:
         """The class and its bases in method-resolution order (project and external)."""
+        cached = self._mro_cache.get(id(cls))
+        if cached is None:
+            cached = self._mro(cls)
+            self._mro_cache[id(cls)] = cached
+        return cached
+
+    def _mro(self, cls: ClassInfo) -> list[ClassInfo | ExtRef]:
         order: list[ClassInfo | ExtRef] = []
         seen: set[int] = set()
 
@@ -425,9 +438,6 @@ class Engine:
         """Call a project function: bind arguments, apply (or compute) its summary."""
         if self.depth >= MAX_CALL_DEPTH:
             return self.external.unknown_result(None, args)
-        self.analyses += 1
-        if self.analyses > MAX_ANALYSES:
-            raise _BudgetExceeded()
         bound = preset if preset is not None else self.bind_arguments(func, self_value, args)
         self.depth += 1
         try:
@@ -488,8 +498,16 @@ class Engine:
                                          build_container(extra_kw, False)])
         return bound
 
+    def _count_analysis(self) -> None:
+        self.analyses += 1
+        if self.analyses > self.max_analyses or (
+            self.analyses % 256 == 0 and time.monotonic() > self.deadline
+        ):
+            raise _BudgetExceeded()
+
     def _run_inline(self, frame: Frame | None, func: FunctionInfo, bound: dict[str, Value],
                     closure: object | None) -> Value:
+        self._count_analysis()
         ctx = frame.ctx if frame is not None else Context()
         inner = Frame(self, func, ctx, closure if isinstance(closure, Frame) else None)
         result = inner.run(bound)
@@ -515,10 +533,11 @@ class Engine:
                 pid_map[pid] = facts
                 pid_param[pid] = name
                 ph_facts.append(Fact(ParamOrigin(pid), shape, hashed, ()))  # type: ignore[arg-type]
-            placeholders[name] = Value.of_facts(ph_facts, value.refs)
-            if value.const is not None:
-                placeholders[name] = Value(placeholders[name].facts, value.refs, value.const)
-            key_parts.append((name, frozenset(groups), value.refs, value.const))
+            # Constants matter to a callee only as URLs (destinations); keeping others in
+            # the key would analyse a function once per distinct literal it is called with.
+            const = value.const if value.const is not None and "://" in value.const else None
+            placeholders[name] = Value(Value.of_facts(ph_facts).facts, value.refs, const)
+            key_parts.append((name, frozenset(groups), value.refs, const))
         key = (id(func), tuple(key_parts))
         summary = self._summary(func, key, placeholders)
         return self._apply(frame, func, summary, placeholders, pid_map, pid_param, node)
@@ -534,6 +553,7 @@ class Engine:
         try:
             summary = EMPTY_SUMMARY
             for _ in range(MAX_RECURSION_ROUNDS):
+                self._count_analysis()
                 self.recursive.discard(key)
                 ctx = Context()
                 inner = Frame(self, func, ctx)

@@ -12,6 +12,8 @@ import libcst as cst
 from scanner.propagate.values import (
     CLEAN,
     HOLE,
+    MAX_REF_LENGTH,
+    UNKNOWN_SEGMENT,
     ExtRef,
     Fact,
     SourceOrigin,
@@ -45,6 +47,16 @@ class ExternalCalls:
         self.sanitizers = build_index(ruleset.sanitizers)
         self.propagators = build_index(ruleset.propagators)
         self.decorators = build_index(ruleset.decorators)
+        self._match_cache: dict[Ref, tuple[list, list, bool, list]] = {}  # type: ignore[type-arg]
+
+    def matches(self, ref: Ref) -> tuple[list, list, bool, list]:  # type: ignore[type-arg]
+        """(sinks, sources, sanitized?, propagators) matching `ref`, most specific first."""
+        found = self._match_cache.get(ref)
+        if found is None:
+            found = (self.sinks.lookup(ref), self.sources.lookup(ref),
+                     bool(self.sanitizers.lookup(ref)), self.propagators.lookup(ref))
+            self._match_cache[ref] = found
+        return found
 
     # ---- helpers ------------------------------------------------------------------
     @staticmethod
@@ -63,7 +75,12 @@ class ExternalCalls:
             elif const is not None and HOLE not in const:
                 consts.append((arg.keyword, const))
         last = ref.path[-1]
-        return ref.path[:-1] + (Segment(last.name, True, tuple(consts)),)
+        head = ref.path[:-1]
+        if len(ref.path) >= MAX_REF_LENGTH:
+            head = (UNKNOWN_SEGMENT,)
+        elif len(head) >= 1 and head[-1].name == last.name and head[-1].called:
+            head = head[:-1]  # `x.union().union()` is still `x.union()`: keeps loops finite
+        return head + (Segment(last.name, True, tuple(consts)),)
 
     @staticmethod
     def pick(args: list["Arg"], receiver: Value | None, spec: ArgSpec) -> Value:
@@ -127,20 +144,21 @@ class ExternalCalls:
         sanitized = False
         propagator: tuple[int, PropagatorRule] | None = None
         for ref in called:
-            for pattern, rule in self.sinks.lookup(ref):
+            sink_hits, source_hits, is_sanitizer, propagator_hits = self.matches(ref)
+            for pattern, rule in sink_hits:
                 assert isinstance(rule, SinkRule)
                 if rule.id not in sinks_done:
                     sinks_done.add(rule.id)
                     self.sink(frame, node, rule, ref, receiver, args)
-            for pattern, rule in self.sources.lookup(ref):
+            for pattern, rule in source_hits:
                 assert isinstance(rule, SourceRule)
                 if rule.url is not None and not self._url_matches(rule, args, receiver):
                     continue
                 if source is None or pattern.specificity > source[0]:
                     source = (pattern.specificity, rule, ref)
-            if self.sanitizers.lookup(ref):
+            if is_sanitizer:
                 sanitized = True
-            for pattern, rule in self.propagators.lookup(ref):
+            for pattern, rule in propagator_hits:
                 assert isinstance(rule, PropagatorRule)
                 if propagator is None or pattern.specificity > propagator[0]:
                     propagator = (pattern.specificity, rule)

@@ -216,10 +216,20 @@ class Frame:
             names.update(e)
         return {n: join([e[n] for e in envs if n in e]) for n in names}
 
-    def _same(self, a: dict[str, Value], b: dict[str, Value]) -> bool:
-        if a.keys() != b.keys():
-            return False
-        return all(a[k] is b[k] or a[k].signature() == b[k].signature() for k in a)
+    @staticmethod
+    def _same(a: dict[str, Value], b: dict[str, Value]) -> bool:
+        """Whether two environments carry the same PII (what loops iterate for).
+
+        References and constants are left out on purpose: chains such as
+        `node = node.parent` or a string grown in a loop must not keep a loop spinning,
+        and clean code then needs a single round."""
+        for name in a.keys() | b.keys():
+            va, vb = a.get(name), b.get(name)
+            fa = va.facts.keys() if va is not None else ()
+            fb = vb.facts.keys() if vb is not None else ()
+            if (fa or fb) and set(fa) != set(fb):
+                return False
+        return True
 
     def _branch(self, runners: list[Callable[[], None]], include_entry: bool) -> None:
         entry = self._snapshot()

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from scanner.resolve.index import ClassInfo, FunctionInfo, ModuleInfo
 
 HOLE = "\ufffc"
+MAX_REF_LENGTH = 10
+UNKNOWN_SEGMENT = Segment("?")
 """Stands for an unknown part of a partly-constant string."""
 
 
@@ -97,7 +99,12 @@ class ExtRef:
     path: Ref
 
     def attr(self, name: str) -> "ExtRef":
-        """The reference to attribute `name` of this one."""
+        """The reference to attribute `name` of this one.
+
+        Paths are capped: below an unresolved receiver (`?`) only the last name is kept,
+        and very long chains collapse, so loops like `node = node.parent` converge."""
+        if self.path and self.path[0].name == "?" or len(self.path) >= MAX_REF_LENGTH:
+            return ExtRef((UNKNOWN_SEGMENT, Segment(name)))
         return ExtRef(self.path + (Segment(name),))
 
 
@@ -202,11 +209,17 @@ CLEAN = Value()
 
 def join(values: Iterable[Value]) -> Value:
     """The union of several values (facts and refs; const kept only if all agree)."""
-    vals = [v for v in values if v is not None]
+    vals = values if isinstance(values, list) else list(values)
     if not vals:
         return CLEAN
     if len(vals) == 1:
         return vals[0]
+    first = vals[0]
+    if all(v is first for v in vals):
+        return first
+    if not any(v.facts or v.refs for v in vals):
+        c = first.const
+        return first if all(v.const == c for v in vals) else CLEAN
     facts: dict[FactKey, Fact] = {}
     refs: set[AnyRef] = set()
     consts = set()
