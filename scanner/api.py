@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Optional
 
 from scanner.model import ScanResult
 
@@ -25,6 +26,10 @@ class ScanOptions:
     """Glob patterns (matched against root-relative paths) of files and folders to skip."""
     default_excludes: bool = True
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    time_budget_seconds: float = 900.0
+    """Stop the analysis (with a note in every report) after this long."""
+    progress: Optional[Callable[[int, int, str], None]] = None
+    """Called as (done, total, stage) while parsing and analysing."""
 
 
 def run_scan(options: ScanOptions) -> ScanResult:

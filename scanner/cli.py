@@ -95,11 +95,15 @@ def main() -> None:
               show_default=True, metavar="BYTES", help="Skip (and report) larger files.")
 @click.option("--strict", is_flag=True,
               help="Exit with status 2 when any file could not be analysed.")
+@click.option("--time-budget", type=click.FloatRange(min=1), default=900, show_default=True,
+              metavar="SECONDS",
+              help="Stop analysing after this long; the report then says it is incomplete.")
 @click.option("--color/--no-color", default=None,
               help="Colour the text report (default: when standard output is a terminal).")
 def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, rulesets: tuple[Path, ...],
          no_bundled_rulesets: bool, excludes: tuple[str, ...], no_default_excludes: bool,
-         root: Path | None, max_file_size: int, strict: bool, color: bool | None) -> None:
+         root: Path | None, max_file_size: int, strict: bool, time_budget: float,
+         color: bool | None) -> None:
     """Scan PATHS (files or directories) and report PII flows.
 
     Every finding shows its rule, the PII kinds, the destination and the path from the
@@ -109,13 +113,18 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, rulesets: tuple
     Exit status: 0 no findings, 1 findings, 2 error (bad usage, ruleset or, with
     --strict, files skipped).
     """
+    from scanner.report.progress import Progress
+
+    progress = Progress(enabled=sys.stderr.isatty())
     options = ScanOptions(
         paths=list(paths), root=root, rulesets=list(rulesets),
         include_bundled_rulesets=not no_bundled_rulesets, excludes=list(excludes),
         default_excludes=not no_default_excludes, max_file_bytes=max_file_size,
+        time_budget_seconds=time_budget, progress=progress.update,
     )
     try:
-        result = run_scan(options)
+        with progress:
+            result = run_scan(options)
     except RulesetError as exc:
         _fail(str(exc), fmt, output)
         return

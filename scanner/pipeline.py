@@ -39,14 +39,16 @@ def run_pipeline(options: ScanOptions) -> ScanResult:
     files, notes = discover_files(options.paths, root, options.excludes, options.default_excludes)
     parsed: list[ParsedFile] = []
     skipped: list[SkippedFile] = []
-    for source in files:
+    report = options.progress or (lambda done, total, label: None)
+    for number, source in enumerate(files, 1):
+        report(number, len(files), f"parsing {source.relpath}")
         outcome = parse_file(source, options.max_file_bytes)
         if isinstance(outcome, SkippedFile):
             skipped.append(outcome)
         else:
             parsed.append(outcome)
     index = build_index(parsed, root)
-    engine = Engine(index, ruleset)
+    engine = Engine(index, ruleset, options.time_budget_seconds, report)
     _run_with_big_stack(engine.run)
     for path, reason in engine.failed:
         skipped.append(SkippedFile(path, "too-deep", reason))

@@ -16,7 +16,7 @@ import itertools
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Callable, Iterable
 
 import libcst as cst
 
@@ -47,8 +47,11 @@ from scanner.rules.shapes import LIST_KEY
 
 MAX_CALL_DEPTH = 40
 MAX_PASSES = 4
+REF_PASSES = 3
+"""From this pass on, only changes in stored PII (not in references) trigger another."""
 MAX_RECURSION_ROUNDS = 3
 MAX_ANALYSES = 500_000
+MAX_CONTEXTS = 8
 DEFAULT_TIME_BUDGET = 900.0
 
 
@@ -95,7 +98,8 @@ class Engine:
     """Runs the analysis over a project index with a rule set (see the module docstring)."""
 
     def __init__(self, index: ProjectIndex, ruleset: RuleSet,
-                 max_seconds: float = DEFAULT_TIME_BUDGET) -> None:
+                 max_seconds: float = DEFAULT_TIME_BUDGET,
+                 progress: "Callable[[int, int, str], None] | None" = None) -> None:
         from scanner.propagate.external import ExternalCalls
 
         self.index = index
@@ -110,6 +114,8 @@ class Engine:
         self.store: dict[tuple[str, ...], Value] = {}
         self.store_versions: dict[tuple[str, ...], int] = {}
         self.first_read: dict[tuple[str, ...], int] = {}
+        self.fact_versions: dict[tuple[str, ...], int] = {}
+        self.first_fact_read: dict[tuple[str, ...], int] = {}
         self.fields: dict[str, set[str]] = {}
         self.raw: dict[tuple[object, ...], RawFinding] = {}
         self.notes: list[str] = []
@@ -120,6 +126,9 @@ class Engine:
         self._class_attr_cache: dict[tuple[int, str], Value] = {}
         self._mro_cache: dict[int, list[ClassInfo | ExtRef]] = {}
         self.budget_hit = False
+        self.contexts: dict[int, set[object]] = {}
+        self.inline_stack: set[int] = set()
+        self.progress = progress or (lambda done, total, label: None)
         self.max_analyses = MAX_ANALYSES
         self.deadline = time.monotonic() + max_seconds
         self.failed: list[tuple[str, str]] = []
@@ -127,27 +136,72 @@ class Engine:
     # ---- driver -------------------------------------------------------------------
     def run(self) -> None:
         """Analyse every module body and every function, repeating until stable."""
-        modules = list(self.index.all_modules())
-        seen: set[int] = set()
-        unique = [m for m in modules if not (id(m) in seen or seen.add(id(m)))]  # type: ignore[func-returns-value]
+        unique = self._dependency_order()
         for round_no in range(1, MAX_PASSES + 1):
             self.memo.clear()
+            self.contexts.clear()
             self._class_attr_cache.clear()
             self.first_read.clear()
+            self.first_fact_read.clear()
             for module in unique:
                 self._entry(module.top_level, module)
-            for module in unique:
+            for number, module in enumerate(unique, 1):
+                self.progress(number, len(unique), f"analysing {module.relpath} (pass {round_no})")
                 for func in module.all_functions:
                     if func.kind == "lambda":
                         continue
                     self._entry(func, module)
-            stale = [k for k, v in self.first_read.items() if self.store_versions.get(k, 0) > v]
+            versions = self.store_versions if round_no < REF_PASSES else self.fact_versions
+            reads = self.first_read if round_no < REF_PASSES else self.first_fact_read
+            stale = [k for k, v in reads.items() if versions.get(k, 0) > v]
             if not stale:
                 break
-            if round_no == MAX_PASSES:
+            if round_no == MAX_PASSES or self.budget_hit:
                 self.notes.append(
                     f"the global fixpoint was not reached after {MAX_PASSES} passes; "
                     "some flows through attributes or globals may be missing")
+
+    def _dependency_order(self) -> list[ModuleInfo]:
+        """Modules with the modules they import first, so module globals are known when read."""
+        order: list[ModuleInfo] = []
+        state: dict[int, int] = {}
+        modules: list[ModuleInfo] = []
+        seen: set[int] = set()
+        for m in self.index.all_modules():
+            if id(m) not in seen:
+                seen.add(id(m))
+                modules.append(m)
+
+        def visit(module: ModuleInfo) -> None:
+            stack = [(module, iter(self._imported_modules(module)))]
+            state[id(module)] = 1
+            while stack:
+                current, deps = stack[-1]
+                for dep in deps:
+                    if state.get(id(dep), 0) == 0:
+                        state[id(dep)] = 1
+                        stack.append((dep, iter(self._imported_modules(dep))))
+                        break
+                else:
+                    stack.pop()
+                    state[id(current)] = 2
+                    order.append(current)
+
+        for module in modules:
+            if state.get(id(module), 0) == 0:
+                visit(module)
+        return order
+
+    def _imported_modules(self, module: ModuleInfo) -> list[ModuleInfo]:
+        found: list[ModuleInfo] = []
+        for bindings in self._imports(module).values():
+            for kind, target in bindings:
+                names = [str(target)] if kind == "module" else [target[0], f"{target[0]}.{target[1]}"]  # type: ignore[index]
+                for name in names:
+                    dep = self.index.find_module(name, module) if name else None
+                    if dep is not None and dep is not module:
+                        found.append(dep)
+        return found
 
     def _entry(self, func: FunctionInfo | None, module: ModuleInfo) -> None:
         if func is None:
@@ -175,6 +229,9 @@ class Engine:
         version = self.store_versions.get(key, 0)
         if key not in self.first_read or self.first_read[key] > version:
             self.first_read[key] = version
+        fact_version = self.fact_versions.get(key, 0)
+        if key not in self.first_fact_read or self.first_fact_read[key] > fact_version:
+            self.first_fact_read[key] = fact_version
         return self.store.get(key, CLEAN)
 
     def store_write(self, key: tuple[str, ...], value: Value, ctx: Context) -> None:
@@ -193,6 +250,8 @@ class Engine:
         if old is None or new.signature() != old.signature():
             self.store[key] = new
             self.store_versions[key] = self.store_versions.get(key, 0) + 1
+            if old is None or new.facts.keys() != old.facts.keys():
+                self.fact_versions[key] = self.fact_versions.get(key, 0) + 1
 
     def note_field(self, cls: ClassInfo, name: str) -> None:
         """Remember that instances of `cls` have attribute `name` (for whole-object sinks)."""
@@ -507,7 +566,18 @@ class Engine:
 
     def _run_inline(self, frame: Frame | None, func: FunctionInfo, bound: dict[str, Value],
                     closure: object | None) -> Value:
+        if id(func) in self.inline_stack:
+            # A nested function calling itself: approximate instead of unrolling.
+            return self.external.unknown_result(None, [Arg(None, "", v, func.node) for v in bound.values()])
         self._count_analysis()
+        self.inline_stack.add(id(func))
+        try:
+            return self._run_inline_frame(frame, func, bound, closure)
+        finally:
+            self.inline_stack.discard(id(func))
+
+    def _run_inline_frame(self, frame: Frame | None, func: FunctionInfo, bound: dict[str, Value],
+                          closure: object | None) -> Value:
         ctx = frame.ctx if frame is not None else Context()
         inner = Frame(self, func, ctx, closure if isinstance(closure, Frame) else None)
         result = inner.run(bound)
@@ -539,6 +609,15 @@ class Engine:
             placeholders[name] = Value(Value.of_facts(ph_facts).facts, value.refs, const)
             key_parts.append((name, frozenset(groups), value.refs, const))
         key = (id(func), tuple(key_parts))
+        if key not in self.memo and key not in self.in_progress:
+            contexts = self.contexts.setdefault(id(func), set())
+            if len(contexts) >= MAX_CONTEXTS and key not in contexts:
+                # Too many calling contexts: analyse once more with what the arguments
+                # *are* forgotten (their PII shapes are kept), so the cost stays bounded.
+                key_parts = [(n, g, frozenset(), None) for n, g, _, _ in key_parts]
+                key = (id(func), tuple(key_parts))
+                placeholders = {n: Value(v.facts) for n, v in placeholders.items()}
+            contexts.add(key)
         summary = self._summary(func, key, placeholders)
         return self._apply(frame, func, summary, placeholders, pid_map, pid_param, node)
 

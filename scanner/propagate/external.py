@@ -76,7 +76,7 @@ class ExternalCalls:
                 consts.append((arg.keyword, const))
         last = ref.path[-1]
         head = ref.path[:-1]
-        if len(ref.path) >= MAX_REF_LENGTH:
+        if len(ref.path) >= MAX_REF_LENGTH or any(seg.name == last.name for seg in head[1:-1]):
             head = (UNKNOWN_SEGMENT,)
         elif len(head) >= 1 and head[-1].name == last.name and head[-1].called:
             head = head[:-1]  # `x.union().union()` is still `x.union()`: keeps loops finite

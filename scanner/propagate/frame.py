@@ -188,7 +188,7 @@ class Frame:
                 self.assign(node.target, self.ev(node.value), node, node.value)
         elif isinstance(node, cst.Raise):
             if node.exc is not None:
-                self.note_raise(self.ev(node.exc))
+                self.note_raise(self.ev(node.exc).with_step(Step(self.path, node, "raised in an exception")))
         elif isinstance(node, (cst.Import, cst.ImportFrom)):
             for name, value in self.engine.import_bindings(self.func.module, node):
                 self.env[name] = value

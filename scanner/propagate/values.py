@@ -103,7 +103,9 @@ class ExtRef:
 
         Paths are capped: below an unresolved receiver (`?`) only the last name is kept,
         and very long chains collapse, so loops like `node = node.parent` converge."""
-        if self.path and self.path[0].name == "?" or len(self.path) >= MAX_REF_LENGTH:
+        if (self.path and self.path[0].name == "?") or len(self.path) >= MAX_REF_LENGTH or any(
+            seg.name == name for seg in self.path[1:]
+        ):
             return ExtRef((UNKNOWN_SEGMENT, Segment(name)))
         return ExtRef(self.path + (Segment(name),))
 
