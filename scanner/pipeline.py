@@ -14,6 +14,7 @@ from scanner.parse.source import ParsedFile, parse_file
 from scanner.propagate.engine import Engine, raise_recursion_limit
 from scanner.resolve.index import build_index
 from scanner.rules.loader import load_rulesets
+from scanner.rules.schema import RuleSet
 
 THREAD_STACK_BYTES = 512 * 1024 * 1024
 
@@ -28,13 +29,22 @@ def scan_root(paths: list[Path], root: Path | None) -> Path:
 
 
 def run_pipeline(options: ScanOptions) -> ScanResult:
-    """Run every stage; see `scanner.api.run_scan`."""
+    """Run every stage; see `scanner.api.run_scan`.
+
+    Parsing and analysis run in a thread with a large stack, so that deeply nested
+    (possibly hostile) code cannot overflow the interpreter's or the parser's stack."""
     missing = [str(p) for p in options.paths if not p.exists()]
     if missing:
         raise ScanInputError(f"no such file or directory: {', '.join(missing)}")
     if not options.paths:
         raise ScanInputError("nothing to scan: give at least one path")
     ruleset = load_rulesets(options.rulesets, options.include_bundled_rulesets)
+    results: list[ScanResult] = []
+    _run_with_big_stack(lambda: results.append(_stages(options, ruleset)))
+    return results[0]
+
+
+def _stages(options: ScanOptions, ruleset: RuleSet) -> ScanResult:
     root = scan_root(options.paths, options.root)
     files, notes = discover_files(options.paths, root, options.excludes, options.default_excludes)
     parsed: list[ParsedFile] = []
@@ -49,7 +59,7 @@ def run_pipeline(options: ScanOptions) -> ScanResult:
             parsed.append(outcome)
     index = build_index(parsed, root)
     engine = Engine(index, ruleset, options.time_budget_seconds, report)
-    _run_with_big_stack(engine.run)
+    engine.run()
     for path, reason in engine.failed:
         skipped.append(SkippedFile(path, "too-deep", reason))
     if engine.budget_hit:

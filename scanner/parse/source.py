@@ -5,6 +5,7 @@ cookie) and handed to libcst's parser; that is all."""
 
 from __future__ import annotations
 
+import ast
 import io
 import re
 import tokenize
@@ -14,6 +15,11 @@ import libcst as cst
 
 from scanner.discover.files import SourceFile
 from scanner.model import SkippedFile
+
+MAX_OPERATOR_CHAIN = 1000
+MAX_LITERAL_ELEMENTS = 25_000
+_PY2_MESSAGES = ("Missing parentheses in call to", "print statement", "exec statement",
+                 "invalid decimal literal", "leading zeros in decimal integer")
 
 _PY2_HINTS = (
     re.compile(r"^\s*print\s+[\"'\w]", re.M),
@@ -60,6 +66,56 @@ def looks_like_python2(text: str) -> bool:
     return any(p.search(text) for p in _PY2_HINTS)
 
 
+def _chain_length(node: ast.AST) -> int:
+    length = 0
+    while isinstance(node, ast.BinOp):
+        length += 1
+        node = node.left
+    return length
+
+
+def _cpython_gate(source: SourceFile, text: str) -> SkippedFile | None:
+    """Let CPython's own (fast, C) parser vet the file before libcst sees it.
+
+    libcst's native parser can exhaust memory or crash on pathological nesting and is
+    super-linear on very long operator chains; CPython rejects the former itself, and
+    the latter are measured here. Only files CPython accepts reach libcst."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError as exc:
+        where = f"line {exc.lineno}" + (f", column {exc.offset}" if exc.offset else "")
+        message = exc.msg or "invalid syntax"
+        if any(m in message for m in _PY2_MESSAGES) or looks_like_python2(text):
+            return SkippedFile(source.relpath, "python2",
+                               f"Python 2 syntax ({where}: {message}); only Python 3 is analysed")
+        if "too many nested" in message or "too many levels" in message or "too complex" in message:
+            return SkippedFile(source.relpath, "too-deep", f"{where}: {message}")
+        return SkippedFile(source.relpath, "syntax-error", f"{where}: {message}")
+    except (RecursionError, MemoryError):
+        return SkippedFile(source.relpath, "too-deep", "nesting too deep for the Python parser")
+    except ValueError as exc:
+        return SkippedFile(source.relpath, "binary", str(exc))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.BinOp):
+            chain = _chain_length(node)
+            if chain > MAX_OPERATOR_CHAIN:
+                return SkippedFile(source.relpath, "too-complex",
+                                   f"line {node.lineno}: a chain of {chain} operators "
+                                   f"(limit {MAX_OPERATOR_CHAIN})")
+        elif isinstance(node, (ast.BoolOp, ast.Compare)):
+            count = len(node.values) if isinstance(node, ast.BoolOp) else len(node.comparators)
+            if count > MAX_OPERATOR_CHAIN:
+                return SkippedFile(source.relpath, "too-complex",
+                                   f"line {node.lineno}: {count} chained operands (limit {MAX_OPERATOR_CHAIN})")
+        elif isinstance(node, (ast.List, ast.Tuple, ast.Set, ast.Dict)):
+            count = len(node.keys) if isinstance(node, ast.Dict) else len(node.elts)
+            if count > MAX_LITERAL_ELEMENTS:
+                return SkippedFile(source.relpath, "too-complex",
+                                   f"line {node.lineno}: a literal of {count} elements "
+                                   f"(limit {MAX_LITERAL_ELEMENTS})")
+    return None
+
+
 def parse_file(source: SourceFile, max_bytes: int) -> ParsedFile | SkippedFile:
     """Parse `source`, or say why it cannot be analysed."""
     try:
@@ -76,6 +132,9 @@ def parse_file(source: SourceFile, max_bytes: int) -> ParsedFile | SkippedFile:
         text = decode_source(data)
     except (UnicodeDecodeError, SyntaxError, LookupError) as exc:
         return SkippedFile(source.relpath, "undecodable", f"cannot decode as source text: {exc}")
+    gate = _cpython_gate(source, text)
+    if gate is not None:
+        return gate
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
