@@ -112,3 +112,22 @@ def test_cli_unknown_rule_id_exits_2() -> None:
     result = CliRunner().invoke(main, ["explain", "SS9999"])
     assert result.exit_code == 2
     assert "unknown rule" in result.output
+
+
+def test_unknown_call_propagation_is_configurable(tmp_path: Path) -> None:
+    from scanner.api import ScanOptions, run_scan
+
+    app = tmp_path / "app.py"
+    app.write_text(
+        "import mystery\nfrom sp_api.api import Orders\n"
+        "o = Orders().get_order('1').payload\n"
+        "print(mystery.wrap(o['BuyerInfo']['BuyerEmail']))\n",
+        encoding="utf-8",
+    )
+    assert [f.rule_id for f in run_scan(ScanOptions(paths=[app])).findings] == ["SS108"]
+    rules = tmp_path / "drop.yaml"
+    rules.write_text("settings:\n  unknown_calls: drop\n", encoding="utf-8")
+    assert run_scan(ScanOptions(paths=[app], rulesets=[rules])).findings == []
+    rules.write_text("settings:\n  unknown_calls: sometimes\n", encoding="utf-8")
+    with pytest.raises(RulesetError):
+        run_scan(ScanOptions(paths=[app], rulesets=[rules]))

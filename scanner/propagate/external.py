@@ -117,7 +117,10 @@ class ExternalCalls:
         return join([self.pick(args, receiver, s) for s in specs])
 
     def unknown_result(self, receiver: Value | None, args: list["Arg"]) -> Value:
-        """What an unknown call returns: its receiver's PII as is, its arguments' flattened."""
+        """What an unknown call returns: its receiver's PII as is, its arguments' flattened
+        (or nothing, when a ruleset sets `unknown_calls: drop`)."""
+        if self.ruleset.unknown_calls == "drop":
+            return CLEAN
         parts = [flatten(join([a.value for a in args]))]
         if receiver is not None:
             parts.append(receiver.only_facts())

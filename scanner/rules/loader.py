@@ -39,8 +39,9 @@ from scanner.rules.yamlload import LineDict, LineList, YamlError, load_yaml
 
 TOP_LEVEL_KEYS = {
     "ruleset", "description", "shapes", "sources", "sinks", "sanitizers",
-    "propagators", "decorators", "hosts", "rules", "policy", "disable",
+    "propagators", "decorators", "hosts", "settings", "rules", "policy", "disable",
 }
+UNKNOWN_CALL_MODES = ("propagate", "drop")
 SECTIONS = ("sources", "sinks", "sanitizers", "propagators", "decorators", "rules")
 
 
@@ -127,6 +128,7 @@ class _Builder:
         self.hosts: list[HostRule] = []
         self.policy_layers: list[list[PolicyEntry]] = []
         self.disabled: set[str] = set()
+        self.unknown_calls = "propagate"
 
     # -- error helpers -------------------------------------------------------------
     def error(self, line: int, message: str) -> None:
@@ -183,6 +185,19 @@ class _Builder:
             ("rules", self.parse_rule),
         ):
             self.parse_list(doc, section, parse)
+        settings = doc.get("settings")
+        if settings is not None:
+            if not isinstance(settings, LineDict):
+                self.error(doc.line_of("settings"), "`settings` must be a mapping")
+            else:
+                self.check_keys(settings, {"unknown_calls"}, "settings")
+                mode = settings.get("unknown_calls")
+                if mode is not None:
+                    if mode not in UNKNOWN_CALL_MODES:
+                        self.error(settings.line_of("unknown_calls"),
+                                   f"unknown_calls must be one of {', '.join(UNKNOWN_CALL_MODES)}")
+                    else:
+                        self.unknown_calls = mode
         hosts = doc.get("hosts")
         if hosts is not None:
             self.parse_hosts(hosts, doc.line_of("hosts"))
@@ -540,6 +555,7 @@ class _Builder:
         return RuleSet(
             sources=keep("sources"), sinks=keep("sinks"), sanitizers=keep("sanitizers"),
             propagators=keep("propagators"), decorators=keep("decorators"), hosts=self.hosts, rules=rules, policy=policy,
+            unknown_calls=self.unknown_calls,
         )
 
 

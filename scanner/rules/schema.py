@@ -195,3 +195,6 @@ class RuleSet:
     rules: dict[str, PolicyRule] = field(default_factory=dict)
     policy: list[PolicyEntry] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    unknown_calls: str = "propagate"
+    """What a call into unknown code returns: `propagate` (the PII of its arguments and
+    receiver) or `drop` (nothing). Set with `settings: {unknown_calls: ...}`."""
