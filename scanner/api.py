@@ -3,9 +3,9 @@ discover -> parse -> resolve -> propagate -> policy -> findings."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional
 
 from scanner.model import ScanResult
 
@@ -28,7 +28,7 @@ class ScanOptions:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     time_budget_seconds: float = 900.0
     """Stop the analysis (with a note in every report) after this long."""
-    progress: Optional[Callable[[int, int, str], None]] = None
+    progress: Callable[[int, int, str], None] | None = None
     """Called as (done, total, stage) while parsing and analysing."""
 
 

@@ -4,7 +4,7 @@ and keep one finding per (rule, source, sink) with its shortest trace."""
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -54,6 +54,7 @@ def build_findings(raw: Iterable[RawFinding], ruleset: RuleSet, files: dict[str,
     """Apply the policy to raw hits and produce sorted, de-duplicated findings."""
     positions = Positions(files)
     best: dict[tuple[object, ...], tuple[RawFinding, str, tuple[str, ...], str]] = {}
+    key: tuple[object, ...]
     kinds_acc: dict[tuple[object, ...], set[str]] = {}
     hashed_acc: dict[tuple[object, ...], bool] = {}
     for hit in raw:
@@ -67,7 +68,7 @@ def build_findings(raw: Iterable[RawFinding], ruleset: RuleSet, files: dict[str,
             if old is None or len(fact.trace) < len(old[0].fact.trace):
                 best[key] = (hit, verdict.rule_id, verdict.kinds, verdict.verdict)
     findings = []
-    for key, (hit, rule_id, _, verdict) in best.items():
+    for key, (hit, rule_id, _, verdict_name) in best.items():
         rule = ruleset.rules[rule_id]
         fact, site = hit.fact, hit.site
         origin = fact.origin
@@ -83,7 +84,7 @@ def build_findings(raw: Iterable[RawFinding], ruleset: RuleSet, files: dict[str,
             f"(line {source_loc.line}) reaches `{site.callee}`: {destination.describe()}"
         )
         findings.append(Finding(
-            rule_id=rule_id, rule_name=rule.name, severity=rule.severity, verdict=verdict,
+            rule_id=rule_id, rule_name=rule.name, severity=rule.severity, verdict=verdict_name,
             message=message, pii_kinds=kinds, hashed=hashed, sink_kind=site.kind,
             destination=destination, source_rule=origin.rule_id, sink_rule=site.rule_id,
             source=source_loc, sink=sink_loc, steps=steps,

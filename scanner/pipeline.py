@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from scanner.api import ScanInputError, ScanOptions
@@ -78,7 +79,7 @@ def _stages(options: ScanOptions, ruleset: RuleSet) -> ScanResult:
     )
 
 
-def _run_with_big_stack(target: "callable[[], None]") -> None:  # type: ignore[valid-type]
+def _run_with_big_stack(target: callable[[], None]) -> None:  # type: ignore[valid-type]
     """Run `target` in a thread with a large stack, so deep code cannot crash Python."""
     raise_recursion_limit()
     errors: list[BaseException] = []

@@ -10,8 +10,7 @@ from click.testing import CliRunner
 
 from scanner.cli import main
 from scanner.rules.loader import RulesetError, classify_host, load_ruleset_texts, load_rulesets
-from scanner.rules.patterns import PatternError, parse_pattern, ref_from_dotted
-from scanner.rules.patterns import Segment
+from scanner.rules.patterns import PatternError, Segment, parse_pattern, ref_from_dotted
 
 
 def test_bundled_rulesets_load() -> None:

@@ -22,11 +22,11 @@ _PY2_MESSAGES = ("Missing parentheses in call to", "print statement", "exec stat
                  "invalid decimal literal", "leading zeros in decimal integer")
 
 _PY2_HINTS = (
-    re.compile(r"^\s*print\s+[\"'\w]", re.M),
-    re.compile(r"^\s*except\s+[\w.]+\s*,\s*\w+\s*:", re.M),
-    re.compile(r"^\s*exec\s+[\"'\w]", re.M),
+    re.compile(r"^\s*print\s+[\"'\w]", re.MULTILINE),
+    re.compile(r"^\s*except\s+[\w.]+\s*,\s*\w+\s*:", re.MULTILINE),
+    re.compile(r"^\s*exec\s+[\"'\w]", re.MULTILINE),
     re.compile(r"\bur[\"']"),
-    re.compile(r"^\s*raise\s+\w+\s*,", re.M),
+    re.compile(r"^\s*raise\s+\w+\s*,", re.MULTILINE),
     re.compile(r"\b0[0-7]+L?\b|\b\d+L\b"),
 )
 
@@ -58,7 +58,7 @@ def decode_source(data: bytes) -> str:
     if encoding == "utf-8-sig":
         encoding = "utf-8"
     text = data.decode(encoding)
-    return text[1:] if text.startswith("\ufeff") else text
+    return text.removeprefix("\ufeff")
 
 
 def looks_like_python2(text: str) -> bool:

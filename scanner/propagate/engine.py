@@ -15,8 +15,8 @@ from __future__ import annotations
 import itertools
 import sys
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
 import libcst as cst
 
@@ -43,7 +43,7 @@ from scanner.propagate.values import (
 from scanner.resolve.index import ClassInfo, FunctionInfo, ModuleInfo, ProjectIndex, dotted_name
 from scanner.rules.patterns import Segment, ref_from_dotted
 from scanner.rules.schema import RuleSet
-from scanner.rules.shapes import LIST_KEY
+from scanner.rules.shapes import LIST_KEY, Shape
 
 MAX_CALL_DEPTH = 40
 MAX_PASSES = 4
@@ -99,7 +99,7 @@ class Engine:
 
     def __init__(self, index: ProjectIndex, ruleset: RuleSet,
                  max_seconds: float = DEFAULT_TIME_BUDGET,
-                 progress: "Callable[[int, int, str], None] | None" = None) -> None:
+                 progress: Callable[[int, int, str], None] | None = None) -> None:
         from scanner.propagate.external import ExternalCalls
 
         self.index = index
@@ -305,9 +305,10 @@ class Engine:
 
     def _resolve_binding(self, importer: ModuleInfo, binding: tuple[str, object]) -> Value:
         kind, target = binding
-        if kind == "module":
+        if kind == "module" or isinstance(target, str):
             return self.module_value(str(target), importer)
-        base, name = target  # type: ignore[misc]
+        assert isinstance(target, tuple)
+        base, name = str(target[0]), str(target[1])
         mod = self.index.find_module(base, importer) if base else None
         if mod is not None:
             if mod is importer and name not in mod.functions and name not in mod.classes:
@@ -594,7 +595,7 @@ class Engine:
         key_parts = []
         for name in sorted(bound):
             value = bound[name]
-            groups: dict[tuple[object, bool], list[Fact]] = {}
+            groups: dict[tuple[Shape, bool], list[Fact]] = {}
             for fact in value.facts.values():
                 groups.setdefault((fact.shape, fact.hashed), []).append(fact)
             ph_facts = []

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 class ExternalCalls:
     """Applies the rulesets to calls of external (or unresolved) callables."""
 
-    def __init__(self, engine: "Engine", ruleset: RuleSet) -> None:
+    def __init__(self, engine: Engine, ruleset: RuleSet) -> None:
         self.engine = engine
         self.ruleset = ruleset
         self.sources = build_index(ruleset.sources)
@@ -60,7 +60,7 @@ class ExternalCalls:
 
     # ---- helpers ------------------------------------------------------------------
     @staticmethod
-    def called_ref(ref: ExtRef, args: list["Arg"]) -> Ref:
+    def called_ref(ref: ExtRef, args: list[Arg]) -> Ref:
         """The callee reference with its last segment marked as called with its constants."""
         consts: list[tuple[str, str]] = []
         position = 0
@@ -83,7 +83,7 @@ class ExternalCalls:
         return head + (Segment(last.name, True, tuple(consts)),)
 
     @staticmethod
-    def pick(args: list["Arg"], receiver: Value | None, spec: ArgSpec) -> Value:
+    def pick(args: list[Arg], receiver: Value | None, spec: ArgSpec) -> Value:
         """The value passed for `spec` (by position or keyword), or the receiver."""
         if spec.receiver:
             return receiver or CLEAN
@@ -106,7 +106,7 @@ class ExternalCalls:
                 found.append(arg.value)
         return join(found)
 
-    def selected(self, args: list["Arg"], receiver: Value | None,
+    def selected(self, args: list[Arg], receiver: Value | None,
                  specs: tuple[ArgSpec, ...] | None) -> Value:
         """The join of the chosen arguments (all arguments and the receiver when None)."""
         if specs is None:
@@ -116,7 +116,7 @@ class ExternalCalls:
             return join(values)
         return join([self.pick(args, receiver, s) for s in specs])
 
-    def unknown_result(self, receiver: Value | None, args: list["Arg"]) -> Value:
+    def unknown_result(self, receiver: Value | None, args: list[Arg]) -> Value:
         """What an unknown call returns: its receiver's PII as is, its arguments' flattened
         (or nothing, when a ruleset sets `unknown_calls: drop`)."""
         if self.ruleset.unknown_calls == "drop":
@@ -131,8 +131,8 @@ class ExternalCalls:
         return [rule.effect for _, rule in self.decorators.lookup(ref.path)]  # type: ignore[attr-defined]
 
     # ---- the call -----------------------------------------------------------------
-    def call(self, frame: "Frame", node: cst.Call, refs: list[ExtRef], receiver: Value | None,
-             receiver_node: cst.BaseExpression | None, method: str | None, args: list["Arg"],
+    def call(self, frame: Frame, node: cst.Call, refs: list[ExtRef], receiver: Value | None,
+             receiver_node: cst.BaseExpression | None, method: str | None, args: list[Arg],
              has_refs: bool) -> Value:
         """Evaluate a call of external `refs` (or of something unresolved)."""
         if not refs:
@@ -190,7 +190,7 @@ class ExternalCalls:
         result = self.unknown_result(receiver, args)
         return Value(result.facts, result_refs)
 
-    def _url_matches(self, rule: SourceRule, args: list["Arg"], receiver: Value | None) -> bool:
+    def _url_matches(self, rule: SourceRule, args: list[Arg], receiver: Value | None) -> bool:
         assert rule.url is not None
         url = self.pick(args, receiver, rule.url).const
         if url is None:
@@ -200,8 +200,8 @@ class ExternalCalls:
                    for g in rule.url_globs)
 
     # ---- sinks --------------------------------------------------------------------
-    def sink(self, frame: "Frame", node: cst.Call, rule: SinkRule, ref: Ref,
-             receiver: Value | None, args: list["Arg"]) -> None:
+    def sink(self, frame: Frame, node: cst.Call, rule: SinkRule, ref: Ref,
+             receiver: Value | None, args: list[Arg]) -> None:
         """Report every PII fact that reaches the data-carrying arguments of a sink."""
         from scanner.policy.evaluate import destination_for
         from scanner.propagate.engine import SinkSite
@@ -220,9 +220,9 @@ class ExternalCalls:
             self.engine.emit(fact.with_step(step), site, frame.ctx)
 
     # ---- propagators --------------------------------------------------------------
-    def propagate(self, frame: "Frame", node: cst.Call, rule: PropagatorRule,
+    def propagate(self, frame: Frame, node: cst.Call, rule: PropagatorRule,
                   receiver: Value | None, receiver_node: cst.BaseExpression | None,
-                  args: list["Arg"]) -> Value:
+                  args: list[Arg]) -> Value:
         """Apply a propagator rule's effect; return the call's result."""
         effect = rule.effect
         source = self.selected(args, receiver, rule.sources)
@@ -246,12 +246,14 @@ class ExternalCalls:
         if effect == "values":
             return get_key(source, None)
         if effect == "items":
-            pair = build_container([("0", CLEAN), ("1", get_key(source, None))], list_like=False)
+            pair_items: list[tuple[str | None, Value]] = [("0", CLEAN), ("1", get_key(source, None))]
+            pair = build_container(pair_items, list_like=False)
             return wrap(pair, LIST_KEY)
         if effect == "keys":
             return source.map_shapes(_keys_of)
         if effect == "zip":
-            columns = [(str(i), elements(a.value)) for i, a in enumerate(args) if not a.star]
+            columns: list[tuple[str | None, Value]] = [
+                (str(i), elements(a.value)) for i, a in enumerate(args) if not a.star]
             return wrap(build_container(columns, list_like=False), LIST_KEY)
         if effect in ("add_element", "add_all", "set_key"):
             added = source
@@ -276,7 +278,7 @@ class ExternalCalls:
             return wrap(result, LIST_KEY)
         return self.unknown_result(receiver, args)
 
-    def _has_arg(self, args: list["Arg"], spec: ArgSpec) -> bool:
+    def _has_arg(self, args: list[Arg], spec: ArgSpec) -> bool:
         position = 0
         for arg in args:
             if arg.star:

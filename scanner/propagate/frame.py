@@ -9,8 +9,9 @@ attribute look-ups on references and module-level names are delegated to the `En
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
@@ -66,8 +67,8 @@ class Context:
 class Frame:
     """The abstract state of one scope while it is being analysed."""
 
-    def __init__(self, engine: "Engine", func: "FunctionInfo", ctx: Context,
-                 closure: "Frame | None" = None) -> None:
+    def __init__(self, engine: Engine, func: FunctionInfo, ctx: Context,
+                 closure: Frame | None = None) -> None:
         self.engine = engine
         self.func = func
         self.ctx = ctx
@@ -345,8 +346,8 @@ class Frame:
             for kw in pattern.kwds:
                 self._bind_pattern(kw.pattern, get_key(subject, kw.key.value), node)
         elif isinstance(pattern, cst.MatchOr):
-            for el in pattern.patterns:
-                self._bind_pattern(el.pattern, subject, node)
+            for alternative in pattern.patterns:
+                self._bind_pattern(alternative.pattern, subject, node)
 
     def exec_def(self, node: cst.FunctionDef) -> None:
         info = self.func.nested.get(node)
@@ -444,7 +445,7 @@ class Frame:
         else:
             self.env[root_name] = new_root
 
-    def _closure_owner(self, name: str) -> "Frame | None":
+    def _closure_owner(self, name: str) -> Frame | None:
         if name in self.func.assigned:
             return None
         frame = self.closure
@@ -483,7 +484,7 @@ class Frame:
         if len(node.slice) != 1:
             return get_index(base, None)
         sl = node.slice[0].slice
-        if isinstance(sl, cst.Slice):
+        if not isinstance(sl, cst.Index):
             return base.only_facts()
         key = self.ev(sl.value)
         if not base.facts:
@@ -535,7 +536,7 @@ class Frame:
         items: list[tuple[str | None, Value]] = []
         spread: list[Value] = []
         for el in node.elements:
-            if isinstance(el, cst.StarredDictElement):
+            if not isinstance(el, cst.DictElement):
                 spread.append(self.ev(el.value).only_facts())
                 continue
             key = self.ev(el.key)
@@ -560,6 +561,7 @@ class Frame:
                 if key.facts:
                     result = join([result, wrap(flatten(key), "*")])
                 return result
+            assert isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp))
             element = self.ev(node.elt)
             return wrap(element, LIST_KEY)
         finally:

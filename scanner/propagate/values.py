@@ -11,8 +11,9 @@ A `Value` has
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Mapping, Union
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
@@ -46,7 +47,7 @@ class ParamOrigin:
     pid: int
 
 
-Origin = Union[SourceOrigin, ParamOrigin]
+Origin = SourceOrigin | ParamOrigin
 
 
 @dataclass(frozen=True)
@@ -76,13 +77,13 @@ class Fact:
         """Identity for merging (the trace is not part of it)."""
         return (self.origin, self.shape, self.hashed)
 
-    def with_shape(self, shape: Shape | None, hashed: bool | None = None) -> "Fact | None":
+    def with_shape(self, shape: Shape | None, hashed: bool | None = None) -> Fact | None:
         """This fact with another shape (None if the shape holds no PII)."""
         if shape is None:
             return None
         return Fact(self.origin, shape, self.hashed if hashed is None else hashed, self.trace)
 
-    def with_step(self, step: Step) -> "Fact":
+    def with_step(self, step: Step) -> Fact:
         """This fact with one more trace step (skipping an exact repeat)."""
         if self.trace and self.trace[-1].node is step.node and self.trace[-1].action == step.action:
             return self
@@ -98,7 +99,7 @@ class ExtRef:
 
     path: Ref
 
-    def attr(self, name: str) -> "ExtRef":
+    def attr(self, name: str) -> ExtRef:
         """The reference to attribute `name` of this one.
 
         Paths are capped: below an unresolved receiver (`?`) only the last name is kept,
@@ -114,14 +115,14 @@ class ExtRef:
 class ModuleRef:
     """A module of the project."""
 
-    module: "ModuleInfo"
+    module: ModuleInfo
 
 
 @dataclass(frozen=True)
 class FuncRef:
     """A project function; `closure` is the frame of the enclosing function, if any."""
 
-    func: "FunctionInfo"
+    func: FunctionInfo
     closure: object | None = field(default=None, compare=False, hash=False)
 
 
@@ -129,31 +130,31 @@ class FuncRef:
 class ClassRef:
     """A project class (the class object itself)."""
 
-    cls: "ClassInfo"
+    cls: ClassInfo
 
 
 @dataclass(frozen=True)
 class InstanceRef:
     """An instance of a project class."""
 
-    cls: "ClassInfo"
+    cls: ClassInfo
 
 
 @dataclass(frozen=True)
 class BoundMethod:
     """A project method bound to an instance (or class)."""
 
-    func: "FunctionInfo"
-    receiver_refs: frozenset["AnyRef"]
+    func: FunctionInfo
+    receiver_refs: frozenset[AnyRef]
 
 
-AnyRef = Union[ExtRef, ModuleRef, FuncRef, ClassRef, InstanceRef, BoundMethod]
+AnyRef = ExtRef | ModuleRef | FuncRef | ClassRef | InstanceRef | BoundMethod
 
 
 class Value:
     """An abstract value (see the module docstring). Treat as immutable."""
 
-    __slots__ = ("facts", "refs", "const")
+    __slots__ = ("const", "facts", "refs")
 
     def __init__(
         self,
@@ -166,7 +167,7 @@ class Value:
         self.const = const
 
     @staticmethod
-    def of_facts(facts: Iterable[Fact | None], refs: Iterable[AnyRef] = ()) -> "Value":
+    def of_facts(facts: Iterable[Fact | None], refs: Iterable[AnyRef] = ()) -> Value:
         """A value holding the given facts (None entries are dropped)."""
         result: dict[FactKey, Fact] = {}
         for f in facts:
@@ -183,17 +184,17 @@ class Value:
         """What identifies this value for fixpoints (traces left out)."""
         return (frozenset(self.facts), self.refs, self.const)
 
-    def map_shapes(self, fn: "ShapeFn", hashed: bool | None = None) -> "Value":
+    def map_shapes(self, fn: ShapeFn, hashed: bool | None = None) -> Value:
         """A value whose facts have `fn(shape)` as shape (refs and const dropped)."""
         return Value.of_facts(f.with_shape(fn(f.shape), hashed) for f in self.facts.values())
 
-    def with_step(self, step: Step) -> "Value":
+    def with_step(self, step: Step) -> Value:
         """The same value with `step` appended to every fact's trace."""
         if not self.facts:
             return self
         return Value({k: f.with_step(step) for k, f in self.facts.items()}, self.refs, self.const)
 
-    def only_facts(self) -> "Value":
+    def only_facts(self) -> Value:
         """Just the PII of this value."""
         return Value(self.facts) if (self.refs or self.const is not None) else self
 

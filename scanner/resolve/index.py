@@ -4,15 +4,15 @@ providers: they cost several times the parse itself, see shared/design-notes.md)
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Iterator, Union
 
 import libcst as cst
 
 from scanner.parse.source import ParsedFile
 
-FunctionNode = Union[cst.FunctionDef, cst.Lambda]
+FunctionNode = cst.FunctionDef | cst.Lambda
 
 
 @dataclass(eq=False)
@@ -31,10 +31,10 @@ class FunctionInfo:
     qualname: str
     name: str
     node: FunctionNode
-    module: "ModuleInfo"
+    module: ModuleInfo
     params: list[ParamInfo]
-    cls: "ClassInfo | None" = None
-    parent: "FunctionInfo | None" = None
+    cls: ClassInfo | None = None
+    parent: FunctionInfo | None = None
     kind: str = "function"
     """function, method, staticmethod, classmethod or lambda."""
     is_generator: bool = False
@@ -42,8 +42,8 @@ class FunctionInfo:
     assigned: frozenset[str] = frozenset()
     global_names: frozenset[str] = frozenset()
     nonlocal_names: frozenset[str] = frozenset()
-    nested: dict[cst.CSTNode, "FunctionInfo"] = field(default_factory=dict)
-    nested_classes: dict[cst.CSTNode, "ClassInfo"] = field(default_factory=dict)
+    nested: dict[cst.CSTNode, FunctionInfo] = field(default_factory=dict)
+    nested_classes: dict[cst.CSTNode, ClassInfo] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         return f"<function {self.qualname}>"
@@ -68,7 +68,7 @@ class ClassInfo:
     qualname: str
     name: str
     node: cst.ClassDef
-    module: "ModuleInfo"
+    module: ModuleInfo
     bases: list[cst.BaseExpression]
     methods: dict[str, FunctionInfo] = field(default_factory=dict)
     attributes: dict[str, cst.BaseExpression | None] = field(default_factory=dict)

@@ -10,18 +10,19 @@ first. A ruleset may also `disable:` ids of entries it does not want.
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Callable, Iterable
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from scanner.model import Severity
 from scanner.rules.patterns import CallPattern, PatternError, PatternIndex, parse_pattern
 from scanner.rules.schema import (
+    DECORATOR_EFFECTS,
     MUTATING_EFFECTS,
     PROPAGATOR_EFFECTS,
     RECEIVER,
     VERDICTS,
-    DECORATOR_EFFECTS,
     ArgSpec,
     DecoratorRule,
     HostRule,
@@ -531,7 +532,7 @@ class _Builder:
     def finish(self) -> RuleSet:
         for name in self.shape_defs:
             if name not in self.shape_cache:
-                label, body, line = self.shape_defs[name]
+                label, _body, line = self.shape_defs[name]
                 saved = self.file
                 self.file = label
                 self.named_shape(name, line, ())
@@ -591,9 +592,10 @@ def classify_host(ruleset: RuleSet, host: str) -> str | None:
     host = host.lower().rstrip(".")
     best: HostRule | None = None
     for rule in ruleset.hosts:
-        if fnmatch.fnmatchcase(host, rule.glob):
-            if best is None or rule.specificity >= best.specificity:
-                best = rule
+        if fnmatch.fnmatchcase(host, rule.glob) and (
+            best is None or rule.specificity >= best.specificity
+        ):
+            best = rule
     return best.category if best else None
 
 

@@ -17,13 +17,13 @@ A value whose shape has no PII anywhere below it is not tainted at all.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 LIST_KEY = "[]"
 ANY_KEY = "*"
 MAX_DEPTH = 12
 
-_INTERNED: dict[tuple[object, ...], "Shape"] = {}
+_INTERNED: dict[tuple[object, ...], Shape] = {}
 
 
 def normalize_key(key: str) -> str:
@@ -36,9 +36,9 @@ def normalize_key(key: str) -> str:
 class Shape:
     """An interned node of a PII shape tree (see the module docstring)."""
 
-    __slots__ = ("children", "kinds", "via", "all_kinds", "depth", "_merged", "__weakref__")
+    __slots__ = ("__weakref__", "_merged", "all_kinds", "children", "depth", "kinds", "via")
 
-    children: dict[str, "Shape"]
+    children: dict[str, Shape]
     kinds: frozenset[str]
     via: str | None
     all_kinds: frozenset[str]
@@ -49,10 +49,10 @@ class Shape:
 
     @staticmethod
     def make(
-        children: dict[str, "Shape"] | None = None,
+        children: dict[str, Shape] | None = None,
         kinds: Iterable[str] = (),
         via: str | None = None,
-    ) -> "Shape | None":
+    ) -> Shape | None:
         """The interned node with these children and kinds, or None if it holds no PII."""
         kids = {k: v for k, v in (children or {}).items() if v is not None}
         own = frozenset(kinds)
@@ -82,7 +82,7 @@ class Shape:
         return node
 
     @staticmethod
-    def leaf(kinds: Iterable[str]) -> "Shape | None":
+    def leaf(kinds: Iterable[str]) -> Shape | None:
         """A leaf carrying `kinds` (None when `kinds` is empty)."""
         return Shape.make(None, kinds)
 
@@ -91,19 +91,19 @@ class Shape:
         """True when the node has no fields below it."""
         return not self.children
 
-    def get(self, key: str) -> "Shape | None":
+    def get(self, key: str) -> Shape | None:
         """The shape of field `key` of this value (constant key), or None if it has no PII."""
         if not self.children:
             return self
         return self._with_own(self._get(key))
 
-    def _with_own(self, found: "Shape | None") -> "Shape | None":
+    def _with_own(self, found: Shape | None) -> Shape | None:
         """A node that is itself PII (own kinds) passes those kinds to all its parts."""
         if not self.kinds:
             return found
         return union([found, Shape.leaf(self.kinds)])
 
-    def _get(self, key: str) -> "Shape | None":
+    def _get(self, key: str) -> Shape | None:
         norm = normalize_key(key)
         child = self.children.get(norm)
         if child is not None:
@@ -116,13 +116,13 @@ class Shape:
             return self.children[LIST_KEY].get(key)
         return None
 
-    def index(self, position: int | None) -> "Shape | None":
+    def index(self, position: int | None) -> Shape | None:
         """The shape of element `position` (None: unknown index) of a list or tuple."""
         if not self.children:
             return self
         return self._with_own(self._index(position))
 
-    def _index(self, position: int | None) -> "Shape | None":
+    def _index(self, position: int | None) -> Shape | None:
         if position is not None:
             child = self.children.get(str(position))
             if child is not None:
@@ -137,13 +137,13 @@ class Shape:
             return self.merged()
         return None
 
-    def elements(self) -> "Shape | None":
+    def elements(self) -> Shape | None:
         """The shape of what iterating over this value yields."""
         if not self.children:
             return self
         return self._with_own(self._elements())
 
-    def _elements(self) -> "Shape | None":
+    def _elements(self) -> Shape | None:
         if LIST_KEY in self.children:
             return self.children[LIST_KEY]
         if any(k.isdigit() for k in self.children):
@@ -152,7 +152,7 @@ class Shape:
             return self.children[self.via].elements()
         return None
 
-    def merged(self) -> "Shape | None":
+    def merged(self) -> Shape | None:
         """The union of every field: what a dynamic key or `.values()` can yield."""
         if not self.children:
             return self
@@ -160,13 +160,13 @@ class Shape:
             self._merged = union(self.children.values())
         return self._merged
 
-    def flatten(self) -> "Shape | None":
+    def flatten(self) -> Shape | None:
         """A leaf with every PII kind found anywhere below this node."""
         if not self.children:
             return self
         return Shape.leaf(self.all_kinds)
 
-    def wrap(self, key: str) -> "Shape | None":
+    def wrap(self, key: str) -> Shape | None:
         """A new node holding this one under field `key`."""
         return Shape.make({normalize_key(key): self})
 
@@ -183,7 +183,7 @@ class Shape:
         return f"Shape({self.describe()})"
 
 
-def union(shapes: Iterable["Shape | None"]) -> "Shape | None":
+def union(shapes: Iterable[Shape | None]) -> Shape | None:
     """The least shape that covers every given shape."""
     present = [s for s in shapes if s is not None]
     if not present:

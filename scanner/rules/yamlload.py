@@ -79,7 +79,7 @@ class YamlError(Exception):
 def load_yaml(text: str) -> Any:
     """Parse one YAML document safely, keeping line numbers; raise YamlError on bad YAML."""
     try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_LineLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 0
