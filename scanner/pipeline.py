@@ -79,7 +79,7 @@ def _stages(options: ScanOptions, ruleset: RuleSet) -> ScanResult:
     )
 
 
-def _run_with_big_stack(target: callable[[], None]) -> None:  # type: ignore[valid-type]
+def _run_with_big_stack(target: Callable[[], None]) -> None:
     """Run `target` in a thread with a large stack, so deep code cannot crash Python."""
     raise_recursion_limit()
     errors: list[BaseException] = []

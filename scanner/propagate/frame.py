@@ -372,8 +372,9 @@ class Frame:
             if literal is not None and len(literal.elements) == len(elems) and not any(
                 isinstance(e, cst.StarredElement) for e in list(elems) + list(literal.elements)
             ):
-                for el, src in zip(elems, literal.elements):
-                    self.assign(el.value, self.ev(src.value), stmt, src.value)
+                values = [self.ev(src.value) for src in literal.elements]  # RHS first, as Python
+                for el, src, val in zip(elems, literal.elements, values):
+                    self.assign(el.value, val, stmt, src.value)
                 return
             for i, el in enumerate(elems):
                 if isinstance(el, cst.StarredElement):
@@ -401,6 +402,10 @@ class Frame:
             elif isinstance(node, cst.Subscript):
                 keys.insert(0, self._subscript_key(node) or "*")
                 node = node.value
+            elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+                # `d.setdefault(k, []).append(v)`: the call returned a part of `d`.
+                keys.insert(0, "*")
+                node = node.func.value
             else:
                 break
         if not isinstance(node, cst.Name):
@@ -530,7 +535,7 @@ class Frame:
                 items.append((LIST_KEY, elements(self.ev(el.value))))
             else:
                 items.append((str(i), self.ev(el.value)))
-        return build_container(items, list_like=True)
+        return build_container(items, list_like=not isinstance(node, cst.Tuple))
 
     def ev_dict(self, node: cst.Dict) -> Value:
         items: list[tuple[str | None, Value]] = []

@@ -133,8 +133,9 @@ class Shape:
             return self.children[ANY_KEY]
         if self.via is not None:
             return self.children[self.via].index(position)
-        if position is None or any(k.isdigit() for k in self.children):
+        if position is None:
             return self.merged()
+        # A tuple whose element `position` is absent holds no PII there.
         return None
 
     def elements(self) -> Shape | None:
