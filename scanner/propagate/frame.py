@@ -503,6 +503,12 @@ class Frame:
         return get_key(base, None)
 
     def ev_string(self, node: cst.SimpleString | cst.ConcatenatedString) -> Value:
+        if isinstance(node, cst.SimpleString):
+            raw = node.value
+            # Fast path for plain literals: libcst's evaluated_value compiles each one.
+            if raw[:1] in "\"'" and "\\" not in raw:
+                quote = raw[:3] if raw[:3] in ('"""', "'''") else raw[:1]
+                return Value(const=raw[len(quote):-len(quote)])
         try:
             text = node.evaluated_value
         except Exception:  # noqa: BLE001 - malformed escapes in hostile input
