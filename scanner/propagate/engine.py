@@ -334,8 +334,7 @@ class Engine:
     # ---- attributes ---------------------------------------------------------------
     def attribute(self, base: Value, name: str, for_call: bool = False) -> Value:
         """The value of `base.name`: a field of its PII, and/or a member of what it is."""
-        facts = get_key(base, name) if base.facts else CLEAN
-        results = [facts]
+        results = [get_key(base, name)] if base.facts else []
         refs: list[object] = []
         for ref in base.refs:
             if isinstance(ref, ExtRef):

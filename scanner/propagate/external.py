@@ -183,6 +183,9 @@ class ExternalCalls:
 
             merged = self.unknown_result(receiver, args)
             return Value(flatten(merged).facts, result_refs, _BRACE_FIELD.sub(HOLE, receiver.const))
+        if sinks_done:
+            # What a sink returns (an HTTP response, a message id) is not the data sent.
+            return Value(refs=result_refs)
         if (method == "getattr" or (refs and refs[0].path == (Segment("getattr"),))) and len(args) >= 2:
             name = args[1].value.const
             if name is not None and HOLE not in name:

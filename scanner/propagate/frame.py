@@ -502,7 +502,17 @@ class Frame:
             return get_key(base, key.const)
         return get_key(base, None)
 
-    def ev_string(self, node: cst.SimpleString | cst.ConcatenatedString) -> Value:
+    def ev_concatenated(self, node: cst.ConcatenatedString) -> Value:
+        """Implicit concatenation: `"a" f"{x}"` (parts may be f-strings)."""
+        left = self.ev(node.left)
+        right = self.ev(node.right)
+        const = None
+        if left.const is not None or right.const is not None:
+            const = (left.const if left.const is not None else HOLE) + (
+                right.const if right.const is not None else HOLE)
+        return Value(flatten(join([left.only_facts(), right.only_facts()])).facts, const=const)
+
+    def ev_string(self, node: cst.SimpleString) -> Value:
         if isinstance(node, cst.SimpleString):
             raw = node.value
             # Fast path for plain literals: libcst's evaluated_value compiles each one.
@@ -694,7 +704,7 @@ _EXPR_HANDLERS: dict[type, Callable[[Frame, cst.CSTNode], Value]] = {
     cst.Subscript: Frame.ev_subscript,  # type: ignore[dict-item]
     cst.Call: Frame.ev_call,  # type: ignore[dict-item]
     cst.SimpleString: Frame.ev_string,  # type: ignore[dict-item]
-    cst.ConcatenatedString: Frame.ev_string,  # type: ignore[dict-item]
+    cst.ConcatenatedString: Frame.ev_concatenated,  # type: ignore[dict-item]
     cst.FormattedString: Frame.ev_fstring,  # type: ignore[dict-item]
     cst.List: Frame.ev_collection,  # type: ignore[dict-item]
     cst.Tuple: Frame.ev_collection,  # type: ignore[dict-item]
