@@ -22,3 +22,25 @@ def test_example_reports_exist_for_every_app_and_are_fresh() -> None:
     apps = [p for p in (REPO / "fixtures" / "apps").iterdir() if p.is_dir()]
     assert len(expected) == 2 * len(apps) and apps
     assert regenerate.stale_reports() == [], "run: python reports/regenerate.py"
+
+
+def test_every_app_sarif_is_valid_with_flows_and_fingerprints() -> None:
+    import json
+
+    import jsonschema
+
+    schema_path = REPO.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+    schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft4Validator(schema)
+    reports = sorted((REPO / "reports").glob("*.sarif"))
+    assert reports
+    results_seen = 0
+    for path in reports:
+        sarif = json.loads(path.read_text(encoding="utf-8"))
+        errors = sorted(validator.iter_errors(sarif), key=lambda e: list(e.path))
+        assert not errors, (path.name, [e.message for e in errors[:3]])
+        for result in sarif["runs"][0]["results"]:
+            results_seen += 1
+            assert result["codeFlows"][0]["threadFlows"][0]["locations"], path.name
+            assert result["partialFingerprints"], path.name
+    assert results_seen >= 6
