@@ -10,6 +10,7 @@ import json
 import os
 import sys
 import tempfile
+import textwrap
 from pathlib import Path
 
 import click
@@ -188,16 +189,21 @@ def explain(rule_id: str, rulesets: tuple[Path, ...]) -> None:
         sys.exit(EXIT_ERROR)
     parts = [f"{rule.id} {rule.name} ({rule.severity.value})", rule.title, ""]
     if rule.explanation:
-        parts += ["What it detects and why it matters:", "  " + rule.explanation.strip(), ""]
+        parts += ["What it detects and why it matters:", _wrap(rule.explanation), ""]
     if rule.policy:
-        parts += ["Policy:", "  " + rule.policy.strip(), ""]
+        parts += ["Policy:", _wrap(rule.policy), ""]
     if rule.bad_example:
         parts += ["Bad:", _indent(rule.bad_example), ""]
     if rule.good_example:
         parts += ["Good:", _indent(rule.good_example), ""]
     if rule.fix:
-        parts += ["How to fix:", "  " + rule.fix.strip(), ""]
+        parts += ["How to fix:", _wrap(rule.fix), ""]
     click.echo("\n".join(parts).rstrip())
+
+
+def _wrap(text: str) -> str:
+    return textwrap.fill(" ".join(text.split()), width=88, initial_indent="  ",
+                         subsequent_indent="  ")
 
 
 def _indent(text: str) -> str:
