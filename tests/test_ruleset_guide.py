@@ -1,0 +1,28 @@
+"""The worked example of rulesets/README.md works as the guide says."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from scanner.api import ScanOptions, run_scan
+
+GUIDE = Path(__file__).resolve().parents[1] / "rulesets" / "README.md"
+
+
+def test_worked_example(tmp_path: Path) -> None:
+    text = GUIDE.read_text(encoding="utf-8")
+    yaml_text = re.search(r"Save as `acme.yaml`:\n\n```yaml\n(.*?)```", text, re.S).group(1)  # type: ignore[union-attr]
+    rules = tmp_path / "acme.yaml"
+    rules.write_text(yaml_text, encoding="utf-8")
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "job.py").write_text(
+        "import acme_erp\n"
+        "client = acme_erp.Client()\n"
+        'client.push_to_partner([{"email": b["email"]} for b in client.buyers()])\n'
+        'client.push_to_partner([b["erp_id"] for b in client.buyers()])\n',
+        encoding="utf-8",
+    )
+    result = run_scan(ScanOptions(paths=[app], root=app, rulesets=[rules]))
+    assert [(f.sink.line, f.rule_id) for f in result.findings] == [(3, "SS106")]
