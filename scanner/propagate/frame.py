@@ -423,36 +423,34 @@ class Frame:
             rest = value
             for key in reversed(keys[1:]):
                 rest = wrap(rest, key)
-            if len(keys) == 1 and replace:
-                rest = value
-            for ref in root.refs:
-                if isinstance(ref, InstanceRef):
-                    self.engine.store_write(("f", ref.cls.qualname, keys[0]), rest, self.ctx)
-                    self.engine.note_field(ref.cls, keys[0])
-                elif isinstance(ref, ModuleRef):
-                    self.engine.store_write(("g", ref.module.name, keys[0]), rest, self.ctx)
-                elif isinstance(ref, ClassRef):
-                    self.engine.store_write(("f", ref.cls.qualname, keys[0]), rest, self.ctx)
+            self._store_member(root, keys[0], rest)
         if not wrapped.facts:
             return
-        new_root = join([root, wrapped])
-        if root_name in self.func.global_names or (
-            not self.is_module and root_name not in self.func.assigned
-            and root_name not in self.func.nonlocal_names and self._closure_owner(root_name) is None
-        ) or self.is_module:
+        if self.is_module or root_name in self.func.global_names:
             self.engine.store_write(("g", self.func.module.name, root_name), wrapped, self.ctx)
             if self.is_module:
-                self.env[root_name] = new_root
+                self.env[root_name] = join([root, wrapped])
             return
-        owner = self._closure_owner(root_name) if root_name not in self.func.assigned else None
-        if owner is not None:
-            owner.env[root_name] = join([owner.env.get(root_name, CLEAN), wrapped])
-        else:
-            self.env[root_name] = new_root
+        if root_name in self.func.nonlocal_names or root_name not in self.func.assigned:
+            owner = self._enclosing_owner(root_name)
+            if owner is not None:
+                owner.env[root_name] = join([owner.env.get(root_name, CLEAN), wrapped])
+            elif root_name not in self.func.assigned:
+                self.engine.store_write(("g", self.func.module.name, root_name), wrapped, self.ctx)
+            return
+        self.env[root_name] = join([root, wrapped])
 
-    def _closure_owner(self, name: str) -> Frame | None:
-        if name in self.func.assigned:
-            return None
+    def _store_member(self, root: Value, name: str, value: Value) -> None:
+        """`obj.name = value` where `obj` is an instance, class or module of the project."""
+        for ref in root.refs:
+            if isinstance(ref, (InstanceRef, ClassRef)):
+                self.engine.store_write(("f", ref.cls.qualname, name), value, self.ctx)
+                self.engine.note_field(ref.cls, name)
+            elif isinstance(ref, ModuleRef):
+                self.engine.store_write(("g", ref.module.name, name), value, self.ctx)
+
+    def _enclosing_owner(self, name: str) -> Frame | None:
+        """The enclosing function frame that binds `name`, if any."""
         frame = self.closure
         while frame is not None and not frame.is_module:
             if name in frame.func.assigned:
