@@ -29,7 +29,11 @@ class Severity(str, Enum):
 
 @dataclass(frozen=True, order=True)
 class Location:
-    """A place in a scanned file (1-based line, 1-based column)."""
+    """A place in a scanned file.
+
+    Lines and columns are 1-based (columns count code points; `end_column` is exclusive,
+    as in SARIF); `line == 0` means the position is unknown. `snippet` is the whole
+    first line of the place, indentation kept."""
 
     path: str
     line: int

@@ -46,9 +46,9 @@ class ParsedFile:
         return self.source.relpath
 
     def line_text(self, line: int) -> str:
-        """The stripped text of 1-based line `line` ("" if out of range)."""
+        """The text of 1-based line `line`, indentation kept ("" if out of range)."""
         if 1 <= line <= len(self.lines):
-            return self.lines[line - 1].strip()
+            return self.lines[line - 1].rstrip()
         return ""
 
 
