@@ -12,7 +12,7 @@ GUIDE = Path(__file__).resolve().parents[1] / "rulesets" / "README.md"
 
 def test_worked_example(tmp_path: Path) -> None:
     text = GUIDE.read_text(encoding="utf-8")
-    yaml_text = re.search(r"Save as `acme.yaml`:\n\n```yaml\n(.*?)```", text, re.S).group(1)  # type: ignore[union-attr]
+    yaml_text = re.search(r"Save as `acme.yaml`:\n\n```yaml\n(.*?)```", text, re.DOTALL).group(1)  # type: ignore[union-attr]
     rules = tmp_path / "acme.yaml"
     rules.write_text(yaml_text, encoding="utf-8")
     app = tmp_path / "app"

@@ -90,7 +90,7 @@ class Frame:
             self.exec_block(self.func.module.parsed.module.body)
         elif isinstance(body, cst.BaseSuite):
             self.exec_suite(body)
-        else:
+        elif isinstance(body, cst.BaseExpression):
             self.returns.append(self.ev(body))  # a lambda's expression
         result = join(self.returns)
         if self.func.is_generator:
@@ -312,7 +312,7 @@ class Frame:
 
     def exec_match(self, node: cst.Match) -> None:
         subject = self.ev(node.subject)
-        runners = []
+        runners: list[Callable[[], None]] = []
         for case in node.cases:
             def run(case: cst.MatchCase = case) -> None:
                 self._bind_pattern(case.pattern, subject, case)
@@ -329,20 +329,20 @@ class Frame:
             if pattern.pattern is not None:
                 self._bind_pattern(pattern.pattern, subject, node)
         elif isinstance(pattern, cst.MatchMapping):
-            for el in pattern.elements:
-                key = self.ev(el.key).const
-                self._bind_pattern(el.pattern, get_key(subject, key), node)
+            for item in pattern.elements:
+                key = self.ev(item.key).const
+                self._bind_pattern(item.pattern, get_key(subject, key), node)
             if pattern.rest is not None:
                 self.bind(pattern.rest.value, subject, node)
         elif isinstance(pattern, (cst.MatchSequence, cst.MatchList, cst.MatchTuple)):
-            for i, el in enumerate(pattern.patterns):
-                if isinstance(el, cst.MatchSequenceElement):
-                    self._bind_pattern(el.value, get_index(subject, i), node)
-                elif isinstance(el, cst.MatchStar) and el.name is not None:
-                    self.bind(el.name.value, subject, node)
+            for i, element in enumerate(pattern.patterns):
+                if isinstance(element, cst.MatchSequenceElement):
+                    self._bind_pattern(element.value, get_index(subject, i), node)
+                elif isinstance(element, cst.MatchStar) and element.name is not None:
+                    self.bind(element.name.value, subject, node)
         elif isinstance(pattern, cst.MatchClass):
-            for el in pattern.patterns:
-                self._bind_pattern(el.value, subject, node)
+            for positional in pattern.patterns:
+                self._bind_pattern(positional.value, subject, node)
             for kw in pattern.kwds:
                 self._bind_pattern(kw.pattern, get_key(subject, kw.key.value), node)
         elif isinstance(pattern, cst.MatchOr):

@@ -11,7 +11,7 @@ A `Value` has
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -184,7 +184,7 @@ class Value:
         """What identifies this value for fixpoints (traces left out)."""
         return (frozenset(self.facts), self.refs, self.const)
 
-    def map_shapes(self, fn: ShapeFn, hashed: bool | None = None) -> Value:
+    def map_shapes(self, fn: Callable[[Shape], Shape | None], hashed: bool | None = None) -> Value:
         """A value whose facts have `fn(shape)` as shape (refs and const dropped)."""
         return Value.of_facts(f.with_shape(fn(f.shape), hashed) for f in self.facts.values())
 
@@ -206,7 +206,6 @@ class Value:
         return f"Value(facts=[{facts}], refs={set(self.refs) or ''}, const={self.const!r})"
 
 
-ShapeFn = "Callable[[Shape], Shape | None]"
 CLEAN = Value()
 
 
@@ -288,7 +287,7 @@ def build_container(items: list[tuple[str | None, Value]], list_like: bool) -> V
             if list_like:
                 slot[0].setdefault(LIST_KEY, []).append(f.shape)
     for (origin, hashed), (children, trace) in by_origin.items():
-        shape = Shape.make({k: union(v) for k, v in children.items()})
+        shape = Shape.make({k: u for k, v in children.items() if (u := union(v)) is not None})
         if shape is not None:
             facts.append(Fact(origin, shape, hashed, trace))
     return Value.of_facts(facts)

@@ -43,6 +43,7 @@ class Shape:
     via: str | None
     all_kinds: frozenset[str]
     depth: int
+    _merged: Shape | None
 
     def __init__(self) -> None:  # pragma: no cover - use Shape.make
         raise TypeError("use Shape.make() or Shape.leaf()")
@@ -213,4 +214,4 @@ def union(shapes: Iterable[Shape | None]) -> Shape | None:
         via = via or s.via
         for k, v in s.children.items():
             keys.setdefault(k, []).append(v)
-    return Shape.make({k: union(v) for k, v in keys.items()}, own, via)
+    return Shape.make({k: u for k, v in keys.items() if (u := union(v)) is not None}, own, via)
