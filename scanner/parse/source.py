@@ -95,7 +95,7 @@ def _cpython_gate(source: SourceFile, text: str) -> SkippedFile | None:
         return SkippedFile(source.relpath, "too-deep", "nesting too deep for the Python parser")
     except ValueError as exc:
         return SkippedFile(source.relpath, "binary", str(exc))
-    operators = sum(text.count(op) for op in "+-*/%|&^<>@=")
+    operators = sum(text.count(op) for op in "+-*/%|&^<>@") + text.count(" and ") + text.count(" or ")
     if operators <= MAX_OPERATOR_CHAIN and text.count(",") <= MAX_LITERAL_ELEMENTS:
         return None  # too few operators or commas anywhere for a pathological construct
     for node in ast.walk(tree):

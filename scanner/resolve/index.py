@@ -4,6 +4,7 @@ providers: they cost several times the parse itself, see shared/design-notes.md)
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -109,9 +110,34 @@ class ModuleInfo:
         return f"<module {self.name}>"
 
 
-class _ScopeScanner(cst.CSTVisitor):
-    """Collects the names a scope binds, its global/nonlocal declarations, and whether
-    it yields, without descending into nested scopes."""
+_SKIPPED_FIELD_PREFIXES = (
+    "whitespace", "lpar", "rpar", "comma", "semicolon", "colon", "leading_lines",
+    "trailing_whitespace", "header", "footer", "lbracket", "rbracket", "lbrace", "rbrace",
+    "equal", "dot", "newline", "indent", "asynchronous",
+)
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _child_fields(node_type: type) -> tuple[str, ...]:
+    """The fields of a node type that may hold nodes we care about (not whitespace)."""
+    found = _CHILD_FIELDS.get(node_type)
+    if found is None:
+        found = tuple(
+            f.name for f in dataclasses.fields(node_type)
+            if not f.name.startswith(_SKIPPED_FIELD_PREFIXES)
+        )
+        _CHILD_FIELDS[node_type] = found
+    return found
+
+
+class _ScopeScanner:
+    """Collects the names a scope binds, its global/nonlocal declarations, whether it
+    yields, and the functions, lambdas and classes nested in it, without descending into
+    nested scopes.
+
+    A plain iterative walk over the dataclass fields of libcst nodes: libcst's visitor
+    machinery (on_visit/on_leave dispatch for every node) costs several times more, and
+    this pass runs over every function of every file."""
 
     def __init__(self) -> None:
         self.assigned: set[str] = set()
@@ -122,7 +148,7 @@ class _ScopeScanner(cst.CSTVisitor):
         self.nested_lambdas: list[cst.Lambda] = []
         self.nested_classes: list[cst.ClassDef] = []
 
-    def _targets(self, node: cst.BaseExpression | cst.BaseAssignTargetExpression) -> None:
+    def _targets(self, node: cst.CSTNode) -> None:
         if isinstance(node, cst.Name):
             self.assigned.add(node.value)
         elif isinstance(node, (cst.Tuple, cst.List)):
@@ -131,71 +157,67 @@ class _ScopeScanner(cst.CSTVisitor):
         elif isinstance(node, cst.StarredElement):
             self._targets(node.value)
 
-    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-        self._targets(node.target)
+    def scan(self, roots: list[cst.CSTNode]) -> None:
+        """Walk `roots` in source order."""
+        stack: list[cst.CSTNode] = list(reversed(roots))
+        while stack:
+            node = stack.pop()
+            if self._enter(node):
+                children: list[cst.CSTNode] = []
+                for name in _child_fields(type(node)):
+                    value = getattr(node, name)
+                    if isinstance(value, cst.CSTNode):
+                        children.append(value)
+                    elif isinstance(value, (list, tuple)):
+                        children.extend(v for v in value if isinstance(v, cst.CSTNode))
+                stack.extend(reversed(children))
 
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self._targets(node.target)
+    def _enter(self, node: cst.CSTNode) -> bool:
+        """Record what `node` binds; False for a nested scope (not descended into)."""
+        if isinstance(node, cst.FunctionDef):
+            self.assigned.add(node.name.value)
+            self.nested_defs.append(node)
+            return False
+        if isinstance(node, cst.ClassDef):
+            self.assigned.add(node.name.value)
+            self.nested_classes.append(node)
+            return False
+        if isinstance(node, cst.Lambda):
+            self.nested_lambdas.append(node)
+            return False
+        if isinstance(node, (cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.For, cst.NamedExpr)):
+            self._targets(node.target)
+        elif isinstance(node, cst.WithItem):
+            if node.asname is not None:
+                self._targets(node.asname.name)
+        elif isinstance(node, cst.ExceptHandler):
+            if node.name is not None and isinstance(node.name.name, cst.Name):
+                self.assigned.add(node.name.name.value)
+        elif isinstance(node, (cst.Import, cst.ImportFrom)):
+            self._imports(node)
+        elif isinstance(node, cst.Global):
+            self.globals.update(n.name.value for n in node.names)
+        elif isinstance(node, cst.Nonlocal):
+            self.nonlocals.update(n.name.value for n in node.names)
+        elif isinstance(node, cst.Yield):
+            self.yields = True
+        elif isinstance(node, (cst.MatchAs, cst.MatchStar)):
+            if node.name is not None:
+                self.assigned.add(node.name.value)
+        elif isinstance(node, cst.MatchMapping) and node.rest is not None:
+            self.assigned.add(node.rest.value)
+        return True
 
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self._targets(node.target)
-
-    def visit_For(self, node: cst.For) -> None:
-        self._targets(node.target)
-
-    def visit_WithItem(self, node: cst.WithItem) -> None:
-        if node.asname is not None:
-            self._targets(node.asname.name)
-
-    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
-        if node.name is not None and isinstance(node.name.name, cst.Name):
-            self.assigned.add(node.name.name.value)
-
-    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-        self._targets(node.target)
-
-    def visit_Import(self, node: cst.Import) -> None:
-        for alias in node.names:
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                self.assigned.add(alias.asname.name.value)
-            else:
-                self.assigned.add(_dotted(alias.name).split(".")[0])
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        if isinstance(node.names, cst.ImportStar):
+    def _imports(self, node: cst.Import | cst.ImportFrom) -> None:
+        if isinstance(node, cst.ImportFrom) and isinstance(node.names, cst.ImportStar):
             return
-        for alias in node.names:
+        for alias in node.names:  # type: ignore[union-attr]
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 self.assigned.add(alias.asname.name.value)
+            elif isinstance(node, cst.Import):
+                self.assigned.add(_dotted(alias.name).split(".")[0])
             else:
                 self.assigned.add(_dotted(alias.name))
-
-    def visit_Global(self, node: cst.Global) -> None:
-        self.globals.update(n.name.value for n in node.names)
-
-    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
-        self.nonlocals.update(n.name.value for n in node.names)
-
-    def visit_Yield(self, node: cst.Yield) -> None:
-        self.yields = True
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        self.assigned.add(node.name.value)
-        self.nested_defs.append(node)
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        self.assigned.add(node.name.value)
-        self.nested_classes.append(node)
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        self.nested_lambdas.append(node)
-        return False
-
-    def visit_MatchAs(self, node: cst.MatchAs) -> None:
-        if node.name is not None:
-            self.assigned.add(node.name.value)
 
 
 def _dotted(node: cst.BaseExpression | cst.Attribute | cst.Name) -> str:
@@ -227,11 +249,7 @@ def _params(node: FunctionNode) -> list[ParamInfo]:
 
 def _scan_scope(body: cst.CSTNode) -> _ScopeScanner:
     scanner = _ScopeScanner()
-    if isinstance(body, cst.Module):
-        for stmt in body.body:
-            stmt.visit(scanner)
-    else:
-        body.visit(scanner)
+    scanner.scan(list(body.body) if isinstance(body, cst.Module) else [body])
     return scanner
 
 
