@@ -216,8 +216,7 @@ class Engine:
                 Frame(self, func, ctx).run({})
             else:
                 args = [Arg(None, "", v, func.node) for v in params.values()]
-                self.invoke(None, func, None, args, func.node, bind_self=False,
-                            preset=params)
+                self.invoke(None, func, None, args, func.node, preset=params)
         except RecursionError:
             self.failed.append((module.relpath, f"{func.qualname}: nesting too deep to analyse"))
         except _BudgetExceeded:
@@ -493,7 +492,7 @@ class Engine:
 
     def invoke(self, frame: Frame | None, func: FunctionInfo, self_value: Value | None,
                args: list[Arg], node: cst.CSTNode, closure: object | None = None,
-               bind_self: bool = True, preset: dict[str, Value] | None = None) -> Value:
+               preset: dict[str, Value] | None = None) -> Value:
         """Call a project function: bind arguments, apply (or compute) its summary."""
         if self.depth >= MAX_CALL_DEPTH:
             return self.external.unknown_result(None, args)
