@@ -105,3 +105,18 @@ def test_deep_but_valid_nesting_is_analysed(tmp_path: Path) -> None:
     result = run_scan(ScanOptions(paths=[tmp_path], root=tmp_path))
     assert result.skipped == []
     assert [(f.sink.line, f.rule_id) for f in result.findings] == [(3, "SS108")]
+
+
+def test_time_budget_stops_the_analysis_with_a_note(tmp_path: Path) -> None:
+    import scanner.propagate.engine as engine
+
+    (tmp_path / "a.py").write_text(GOOD + "".join(f"def f{i}(x):\n    return x\n" for i in range(50)),
+                                   encoding="utf-8")
+    old = engine.MAX_ANALYSES
+    engine.MAX_ANALYSES = 5
+    try:
+        result = run_scan(ScanOptions(paths=[tmp_path], root=tmp_path))
+    finally:
+        engine.MAX_ANALYSES = old
+    assert any("work budget" in note for note in result.notes)
+    assert not any("fixpoint" in note for note in result.notes)

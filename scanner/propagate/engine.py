@@ -154,9 +154,9 @@ class Engine:
             versions = self.store_versions if round_no < REF_PASSES else self.fact_versions
             reads = self.first_read if round_no < REF_PASSES else self.first_fact_read
             stale = [k for k, v in reads.items() if versions.get(k, 0) > v]
-            if not stale:
+            if not stale or self.budget_hit:
                 break
-            if round_no == MAX_PASSES or self.budget_hit:
+            if round_no == MAX_PASSES:
                 self.notes.append(
                     f"the global fixpoint was not reached after {MAX_PASSES} passes; "
                     "some flows through attributes or globals may be missing")
