@@ -108,7 +108,7 @@ def test_deep_but_valid_nesting_is_analysed(tmp_path: Path) -> None:
 
 
 def test_time_budget_stops_the_analysis_with_a_note(tmp_path: Path) -> None:
-    import scanner.propagate.engine as engine
+    from scanner.propagate import engine
 
     (tmp_path / "a.py").write_text(GOOD + "".join(f"def f{i}(x):\n    return x\n" for i in range(50)),
                                    encoding="utf-8")
