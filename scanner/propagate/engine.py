@@ -12,11 +12,10 @@ repeated while a store entry changed after it had been read (a global fixpoint).
 
 from __future__ import annotations
 
-import itertools
 import sys
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import libcst as cst
 
@@ -63,7 +62,6 @@ class Summary:
     events: list[tuple[Fact, object]]
     effects: list[tuple[tuple[str, ...], Value]]
     raised: Value
-    params: dict[int, str] = field(default_factory=dict)
 
     def signature(self) -> object:
         """Identity for the recursion fixpoint."""
@@ -105,7 +103,6 @@ class Engine:
         self.index = index
         self.ruleset = ruleset
         self.external = ExternalCalls(self, ruleset)
-        self.pids = itertools.count(1)
         self.memo: dict[object, Summary] = {}
         self.in_progress: dict[object, Summary] = {}
         self.recursive: set[object] = set()
@@ -588,8 +585,8 @@ class Engine:
     def _run_summary(self, frame: Frame | None, func: FunctionInfo, bound: dict[str, Value],
                      node: cst.CSTNode) -> Value:
         placeholders: dict[str, Value] = {}
-        pid_map: dict[int, list[Fact]] = {}
-        pid_param: dict[int, str] = {}
+        pid_map: dict[object, list[Fact]] = {}
+        pid_param: dict[object, str] = {}
         key_parts = []
         for name in sorted(bound):
             value = bound[name]
@@ -597,8 +594,11 @@ class Engine:
             for fact in value.facts.values():
                 groups.setdefault((fact.shape, fact.hashed), []).append(fact)
             ph_facts = []
-            for (shape, hashed), facts in sorted(groups.items(), key=lambda kv: (kv[0][0].describe(), kv[0][1])):
-                pid = next(self.pids)
+            ordered = sorted(groups.items(), key=lambda kv: (kv[0][0].describe(), kv[0][1]))
+            for index, ((shape, hashed), facts) in enumerate(ordered):
+                # Placeholder ids depend only on (function, parameter, group), so a summary
+                # cached for one call site substitutes correctly at every later one.
+                pid = (id(func), name, index)
                 pid_map[pid] = facts
                 pid_param[pid] = name
                 ph_facts.append(Fact(ParamOrigin(pid), shape, hashed, ()))  # type: ignore[arg-type]
@@ -646,8 +646,8 @@ class Engine:
         return summary
 
     def _apply(self, frame: Frame | None, func: FunctionInfo, summary: Summary,
-               placeholders: dict[str, Value], pid_map: dict[int, list[Fact]],
-               pid_param: dict[int, str], node: cst.CSTNode) -> Value:
+               placeholders: dict[str, Value], pid_map: dict[object, list[Fact]],
+               pid_param: dict[object, str], node: cst.CSTNode) -> Value:
         path = frame.path if frame is not None else func.module.relpath
         name = func.name if func.kind != "method" or func.cls is None else f"{func.cls.name}.{func.name}"
 

@@ -44,7 +44,7 @@ class SourceOrigin:
 class ParamOrigin:
     """A stand-in for whatever PII a caller passes in (used inside summaries)."""
 
-    pid: int
+    pid: object
 
 
 Origin = SourceOrigin | ParamOrigin
