@@ -39,3 +39,29 @@ def test_good_example_is_quiet(rule, tmp_path: Path) -> None:  # type: ignore[no
 @pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
 def test_rule_is_documented(rule) -> None:  # type: ignore[no-untyped-def]
     assert rule.title and rule.explanation and rule.fix and rule.policy
+
+
+def test_rules_command_lists_every_rule() -> None:
+    from click.testing import CliRunner
+
+    from scanner.cli import main
+
+    result = CliRunner().invoke(main, ["rules"])
+    assert result.exit_code == 0
+    for rule in RULES:
+        line = next(ln for ln in result.output.splitlines() if ln.startswith(rule.id + " "))
+        assert rule.severity.value in line and rule.title in line
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
+def test_explain_prints_the_documented_examples(rule) -> None:  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from scanner.cli import main
+
+    result = CliRunner().invoke(main, ["explain", rule.id])
+    assert result.exit_code == 0
+    assert rule.title in result.output
+    for code in (rule.bad_example, rule.good_example):
+        for line in code.strip().splitlines():
+            assert line.strip() in result.output
