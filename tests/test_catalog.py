@@ -55,6 +55,15 @@ boto3.client("ses").send_email(Source="a@b.c", Destination={"ToAddresses": [orde
 boto3.client("sns").publish(PhoneNumber=order["ShippingAddress"]["Phone"], Message="hi")
 boto3.client("s3").put_object(Bucket="b", Key="k", Body=order["AmazonOrderId"])
 ''', {(5, "SS104"), (6, "SS105")}),
+    "http_client_host_from_constructor": ('''
+import http.client
+from sp_api.api import Orders
+addr = Orders().get_order_address("1").payload["ShippingAddress"]
+http.client.HTTPSConnection("api.easypost.com").request("POST", "/v2/addresses", body=str(addr))
+conn = http.client.HTTPSConnection("graph.facebook.com")
+conn.request("POST", "/v19.0/1/users", body=str(addr))
+http.client.HTTPSConnection("collector.example").request("POST", "/", body=str(addr))
+''', {(7, "SS101"), (8, "SS107")}),
     "carrier_and_tax": ('''
 import taxjar
 import shippo

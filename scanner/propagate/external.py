@@ -213,7 +213,11 @@ class ExternalCalls:
         data = self.engine.instance_facts(data)
         if not data.facts:
             return
-        url = self.pick(args, receiver, rule.url).const if rule.url is not None else None
+        url = None
+        if rule.url is not None and rule.url.receiver:
+            url = _host_from_constructor(receiver)
+        elif rule.url is not None:
+            url = self.pick(args, receiver, rule.url).const
         destination, host = destination_for(self.ruleset, rule.destination, url)
         text = ref_text(ref)
         site = SinkSite(rule.id, rule.kind, destination, host, frame.path, node, text)
@@ -293,6 +297,22 @@ class ExternalCalls:
             elif arg.keyword == spec.name:
                 return True
         return False
+
+
+def _host_from_constructor(receiver: Value | None) -> str | None:
+    """`HTTPSConnection("api.example.com").request(...)`: the host the receiver was built
+    with (its last call's first constant argument), as a URL."""
+    if receiver is None:
+        return None
+    for ref in receiver.refs:
+        if isinstance(ref, ExtRef):
+            for segment in reversed(ref.path):
+                if segment.called:
+                    host = dict(segment.args).get("0")
+                    if host:
+                        return host if "://" in host else f"https://{host}"
+                    break
+    return None
 
 
 def _keys_of(shape: Shape) -> Shape | None:
