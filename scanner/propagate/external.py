@@ -186,7 +186,7 @@ class ExternalCalls:
         if sinks_done:
             # What a sink returns (an HTTP response, a message id) is not the data sent.
             return Value(refs=result_refs)
-        if (method == "getattr" or (refs and refs[0].path == (Segment("getattr"),))) and len(args) >= 2:
+        if method is None and refs and refs[0].path == (Segment("getattr"),) and len(args) >= 2:
             name = args[1].value.const
             if name is not None and HOLE not in name:
                 return self.engine.attribute(args[0].value, name)

@@ -175,11 +175,6 @@ class Value:
                 result[f.key] = f
         return Value(result, refs)
 
-    @property
-    def tainted(self) -> bool:
-        """Whether it carries any PII."""
-        return bool(self.facts)
-
     def signature(self) -> tuple[frozenset[FactKey], frozenset[AnyRef], str | None]:
         """What identifies this value for fixpoints (traces left out)."""
         return (frozenset(self.facts), self.refs, self.const)

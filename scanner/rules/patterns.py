@@ -52,11 +52,6 @@ def ref_text(ref: Ref) -> str:
     return ".".join(str(s) for s in ref)
 
 
-def ref_plain(ref: Ref) -> str:
-    """The dotted name of a reference without any call parts."""
-    return ".".join(s.name for s in ref)
-
-
 class PatternError(ValueError):
     """A call pattern that cannot be parsed."""
 
