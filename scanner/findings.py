@@ -45,7 +45,8 @@ class Positions:
 def rule_infos(ruleset: RuleSet) -> list[RuleInfo]:
     """Report-ready descriptions of every rule, sorted by id."""
     return [
-        RuleInfo(r.id, r.name, r.severity, r.title, r.explanation, r.fix, r.policy, r.tags)
+        RuleInfo(r.id, r.name, r.severity, r.title, r.explanation, r.fix, r.policy, r.tags,
+                 r.bad_example, r.good_example)
         for r in sorted(ruleset.rules.values(), key=lambda r: r.id)
     ]
 

@@ -159,6 +159,8 @@ class RuleInfo:
     fix: str = ""
     policy: str = ""
     tags: tuple[str, ...] = ()
+    bad_example: str = ""
+    good_example: str = ""
 
 
 @dataclass
