@@ -190,7 +190,7 @@ def _profile_engine_thread(profiler: cProfile.Profile) -> None:
     """The scan runs in a worker thread (for its large stack): profile inside it."""
     from scanner import pipeline
 
-    original = pipeline._run_with_big_stack
+    original = pipeline.run_with_big_stack
 
     def profiled(target):  # type: ignore[no-untyped-def]
         def run() -> None:
@@ -202,7 +202,7 @@ def _profile_engine_thread(profiler: cProfile.Profile) -> None:
 
         original(run)
 
-    pipeline._run_with_big_stack = profiled  # type: ignore[assignment]
+    pipeline.run_with_big_stack = profiled  # type: ignore[assignment]
 
 
 def main() -> int:

@@ -16,8 +16,19 @@ from pathlib import Path
 import click
 
 from scanner import __version__
-from scanner.api import DEFAULT_MAX_FILE_BYTES, ScanInputError, ScanOptions, run_scan
+from scanner.api import (
+    DEFAULT_MAX_FILE_BYTES,
+    AnalysisLimits,
+    ParseLimits,
+    ScanInputError,
+    ScanOptions,
+    run_scan,
+)
+from scanner.report import render
+from scanner.report.progress import Progress
+from scanner.report.sarif import render_sarif_failure
 from scanner.rules.loader import RulesetError, load_rulesets
+from scanner.rules.schema import RuleSet
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -46,12 +57,7 @@ def _fail(message: str, fmt: str, output: Path | None) -> None:
     """Report a fatal error; a SARIF output file records the failure (never looks clean)."""
     click.echo(f"sellerscan: error: {message}", err=True)
     if fmt == "sarif" and output is not None:
-        try:
-            from scanner.report.sarif import render_sarif_failure
-
-            _write_output(render_sarif_failure(message), output)
-        except ImportError:
-            pass
+        _write_output(render_sarif_failure(message), output)
     sys.exit(EXIT_ERROR)
 
 
@@ -114,14 +120,13 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, rulesets: tuple
     Exit status: 0 no findings, 1 findings, 2 error (bad usage, ruleset or, with
     --strict, files skipped).
     """
-    from scanner.report.progress import Progress
-
     progress = Progress(enabled=sys.stderr.isatty())
     options = ScanOptions(
         paths=list(paths), root=root, rulesets=list(rulesets),
         include_bundled_rulesets=not no_bundled_rulesets, excludes=list(excludes),
-        default_excludes=not no_default_excludes, max_file_bytes=max_file_size,
-        time_budget_seconds=time_budget, progress=progress.update,
+        default_excludes=not no_default_excludes,
+        parse_limits=ParseLimits(max_file_bytes=max_file_size),
+        limits=AnalysisLimits(time_budget_seconds=time_budget), progress=progress.update,
     )
     try:
         with progress:
@@ -132,8 +137,6 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, rulesets: tuple
     except ScanInputError as exc:
         _fail(str(exc), fmt, output)
         return
-    from scanner.report import render
-
     use_color = color if color is not None else (output is None and sys.stdout.isatty())
     _write_output(render(result, fmt, color=use_color and fmt == "text"), output)
     if output is not None:
@@ -146,7 +149,7 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, rulesets: tuple
     sys.exit(EXIT_FINDINGS if result.findings else EXIT_CLEAN)
 
 
-def _load(rulesets: tuple[Path, ...]):  # type: ignore[no-untyped-def]
+def _load(rulesets: tuple[Path, ...]) -> RuleSet:
     try:
         return load_rulesets(list(rulesets))
     except RulesetError as exc:

@@ -12,7 +12,18 @@ from enum import Enum
 from typing import Any
 
 
-class Severity(str, Enum):
+class TextEnum(str, Enum):
+    """An enum whose members are their text: they compare equal to it, serialise to it
+    (JSON, SARIF, templates) and print as it on every Python from 3.10 on."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self.value), spec)
+
+
+class Severity(TextEnum):
     """How bad a finding is. Ordered from most to least severe."""
 
     CRITICAL = "critical"
@@ -25,6 +36,60 @@ class Severity(str, Enum):
     def rank(self) -> int:
         """0 for the most severe level, growing as severity falls."""
         return list(Severity).index(self)
+
+
+class Verdict(TextEnum):
+    """What the policy says about a flow."""
+
+    VIOLATION = "violation"
+    """Forbidden: reported, and decides the exit status."""
+    REVIEW = "review"
+    """Possibly permitted: reported for a human to judge."""
+    ALLOW = "allow"
+    """Permitted: never reported."""
+
+
+class SinkKind(TextEnum):
+    """What kind of channel a sink rule describes (its `kind:` in a ruleset)."""
+
+    AD_PLATFORM = "ad_platform"
+    AMAZON = "amazon"
+    ANALYTICS = "analytics"
+    CARRIER = "carrier"
+    CRM = "crm"
+    EMAIL = "email"
+    EMAIL_MARKETING = "email_marketing"
+    HELPDESK = "helpdesk"
+    HTTP = "http"
+    LOG = "log"
+    SMS = "sms"
+    STORAGE = "storage"
+    TAX = "tax"
+    TRANSFER = "transfer"
+
+
+class StepKind(TextEnum):
+    """The role of one step in a finding's trace."""
+
+    SOURCE = "source"
+    STEP = "step"
+    CALL = "call"
+    RETURN = "return"
+    SINK = "sink"
+
+
+class SkipReason(TextEnum):
+    """Why a file was not analysed (each is listed in every report)."""
+
+    TOO_LARGE = "too-large"
+    UNREADABLE = "unreadable"
+    BINARY = "binary"
+    UNDECODABLE = "undecodable"
+    PYTHON2 = "python2"
+    SYNTAX_ERROR = "syntax-error"
+    TOO_DEEP = "too-deep"
+    TOO_COMPLEX = "too-complex"
+    PARSER_FAILURE = "parser-failure"
 
 
 @dataclass(frozen=True, order=True)
@@ -61,12 +126,11 @@ class TraceStep:
     location: Location
     action: str
     """What happened there, e.g. "assigned to `email`" or "passed as `addr` to `send()`"."""
-    kind: str = "step"
-    """One of: source, step, call, return, sink."""
+    kind: StepKind = StepKind.STEP
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
-        return {"kind": self.kind, "action": self.action, **self.location.to_dict()}
+        return {"kind": self.kind.value, "action": self.action, **self.location.to_dict()}
 
 
 @dataclass(frozen=True)
@@ -88,12 +152,12 @@ class Finding:
     rule_id: str
     rule_name: str
     severity: Severity
-    verdict: str
-    """`violation` or `review`."""
+    verdict: Verdict
+    """`violation` or `review` (allowed flows are never findings)."""
     message: str
     pii_kinds: tuple[str, ...]
     hashed: bool
-    sink_kind: str
+    sink_kind: SinkKind
     destination: Destination
     source_rule: str
     sink_rule: str
@@ -120,11 +184,11 @@ class Finding:
             "rule_id": self.rule_id,
             "rule_name": self.rule_name,
             "severity": self.severity.value,
-            "verdict": self.verdict,
+            "verdict": self.verdict.value,
             "message": self.message,
             "pii_kinds": list(self.pii_kinds),
             "hashed": self.hashed,
-            "sink_kind": self.sink_kind,
+            "sink_kind": self.sink_kind.value,
             "destination": {"category": self.destination.category, "host": self.destination.host},
             "source_rule": self.source_rule,
             "sink_rule": self.sink_rule,
@@ -139,12 +203,12 @@ class SkippedFile:
     """A file that could not be analysed, and why."""
 
     path: str
-    reason: str
+    reason: SkipReason
     detail: str = ""
 
     def to_dict(self) -> dict[str, str]:
         """A JSON-ready dict."""
-        return {"path": self.path, "reason": self.reason, "detail": self.detail}
+        return {"path": self.path, "reason": self.reason.value, "detail": self.detail}
 
 
 @dataclass(frozen=True)
@@ -179,4 +243,4 @@ class ScanResult:
     @property
     def violations(self) -> list[Finding]:
         """Findings whose verdict is `violation` (these decide the exit status)."""
-        return [f for f in self.findings if f.verdict == "violation"]
+        return [f for f in self.findings if f.verdict is Verdict.VIOLATION]

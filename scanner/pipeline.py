@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from scanner.api import ScanInputError, ScanOptions
 from scanner.discover.files import discover_files
-from scanner.findings import build_findings, rule_infos
-from scanner.model import ScanResult, SkippedFile
+from scanner.model import ScanResult, SkippedFile, SkipReason
+from scanner.options import ScanOptions, no_progress
 from scanner.parse.source import ParsedFile, parse_file
-from scanner.propagate.engine import Engine, raise_recursion_limit
+from scanner.policy.findings import build_findings, rule_infos
+from scanner.propagate.engine import Engine
 from scanner.resolve.index import build_index
 from scanner.rules.loader import load_rulesets
 from scanner.rules.schema import RuleSet
 
 THREAD_STACK_BYTES = 512 * 1024 * 1024
+RECURSION_LIMIT = 20_000
+
+
+class ScanInputError(Exception):
+    """A path given to scan does not exist or cannot be read."""
 
 
 def scan_root(paths: list[Path], root: Path | None) -> Path:
@@ -39,9 +45,9 @@ def run_pipeline(options: ScanOptions) -> ScanResult:
         raise ScanInputError(f"no such file or directory: {', '.join(missing)}")
     if not options.paths:
         raise ScanInputError("nothing to scan: give at least one path")
-    ruleset = load_rulesets(options.rulesets, options.include_bundled_rulesets)
     results: list[ScanResult] = []
-    _run_with_big_stack(lambda: results.append(_stages(options, ruleset)))
+    ruleset = load_rulesets(options.rulesets, options.include_bundled_rulesets)
+    run_with_big_stack(lambda: results.append(_stages(options, ruleset)))
     return results[0]
 
 
@@ -50,19 +56,19 @@ def _stages(options: ScanOptions, ruleset: RuleSet) -> ScanResult:
     files, notes = discover_files(options.paths, root, options.excludes, options.default_excludes)
     parsed: list[ParsedFile] = []
     skipped: list[SkippedFile] = []
-    report = options.progress or (lambda done, total, label: None)
+    report = options.progress or no_progress
     for number, source in enumerate(files, 1):
         report(number, len(files), f"parsing {source.relpath}")
-        outcome = parse_file(source, options.max_file_bytes)
+        outcome = parse_file(source, options.parse_limits)
         if isinstance(outcome, SkippedFile):
             skipped.append(outcome)
         else:
             parsed.append(outcome)
     index = build_index(parsed, root)
-    engine = Engine(index, ruleset, options.time_budget_seconds, report)
+    engine = Engine(index, ruleset, options.limits, report)
     engine.run()
     for path, reason in engine.failed:
-        skipped.append(SkippedFile(path, "too-deep", reason))
+        skipped.append(SkippedFile(path, SkipReason.TOO_DEEP, reason))
     if engine.budget_hit:
         notes.append("the analysis stopped at its work budget; results may be incomplete")
     notes.extend(engine.notes)
@@ -79,9 +85,11 @@ def _stages(options: ScanOptions, ruleset: RuleSet) -> ScanResult:
     )
 
 
-def _run_with_big_stack(target: Callable[[], None]) -> None:
-    """Run `target` in a thread with a large stack, so deep code cannot crash Python."""
-    raise_recursion_limit()
+def run_with_big_stack(target: Callable[[], None]) -> None:
+    """Run `target` in a thread with a large stack (and a deep recursion limit), so
+    deeply nested code cannot crash Python; exceptions are re-raised here."""
+    if sys.getrecursionlimit() < RECURSION_LIMIT:
+        sys.setrecursionlimit(RECURSION_LIMIT)
     errors: list[BaseException] = []
 
     def runner() -> None:

@@ -11,8 +11,12 @@ from scanner.model import (
     RuleInfo,
     ScanResult,
     Severity,
+    SinkKind,
     SkippedFile,
+    SkipReason,
+    StepKind,
     TraceStep,
+    Verdict,
 )
 
 PAYLOADS = (
@@ -79,25 +83,25 @@ def ad_finding() -> Finding:
               "    orders = Orders(credentials=creds).get_orders(CreatedAfter=since)",
               "Orders(credentials=creds).get_orders(CreatedAfter=since)")
     steps = (
-        TraceStep(src, "SP-API Orders.getOrders returns BuyerInfo.BuyerEmail", "source"),
+        TraceStep(src, "SP-API Orders.getOrders returns BuyerInfo.BuyerEmail", StepKind.SOURCE),
         TraceStep(loc("app/orders.py", 15,
                       '    emails = [o["BuyerInfo"]["BuyerEmail"] for o in orders.payload["Orders"]]',
-                      "emails"), "assigned to `emails`", "step"),
+                      "emails"), "assigned to `emails`", StepKind.STEP),
         TraceStep(loc("app/orders.py", 16, "    return [sha256(e) for e in emails]",
                       "[sha256(e) for e in emails]"),
-                  "hashed and returned from `buyer_emails()`", "return"),
+                  "hashed and returned from `buyer_emails()`", StepKind.RETURN),
         TraceStep(loc("app/marketing/audience.py", 22, "    hashed = buyer_emails(since)",
                       "buyer_emails(since)"),
-                  "result of `buyer_emails()` assigned to `hashed`", "call"),
+                  "result of `buyer_emails()` assigned to `hashed`", StepKind.CALL),
         TraceStep(loc("app/marketing/audience.py", 23,
                       "    CustomAudience(AUDIENCE_ID).add_users(Schema.email_hash, hashed)"),
-                  "passed as `users` to `CustomAudience.add_users()`", "sink"),
+                  "passed as `users` to `CustomAudience.add_users()`", StepKind.SINK),
     )
     return Finding(
         rule_id="SS101", rule_name="pii-to-ad-platform", severity=Severity.CRITICAL,
-        verdict="violation",
+        verdict=Verdict.VIOLATION,
         message="Buyer email reaches an advertising platform (Meta custom audience).",
-        pii_kinds=("email",), hashed=True, sink_kind="ad_audience_upload",
+        pii_kinds=("email",), hashed=True, sink_kind=SinkKind.AD_PLATFORM,
         destination=Destination("ad_platform", "graph.facebook.com"),
         source_rule="sp_api.orders.get_orders", sink_rule="facebook.custom_audience.add_users",
         source=src, sink=steps[-1].location, steps=steps,
@@ -109,18 +113,18 @@ def email_finding() -> Finding:
     src = loc("app/notify.py", 8, "    addr = api.get_order_address(order_id).payload",
               "api.get_order_address(order_id).payload")
     steps = (
-        TraceStep(src, "SP-API Orders.getOrderAddress returns ShippingAddress", "source"),
+        TraceStep(src, "SP-API Orders.getOrderAddress returns ShippingAddress", StepKind.SOURCE),
         TraceStep(loc("app/notify.py", 9,
                       '    body = f"Hi {addr[\'Name\']}, your parcel goes to {addr[\'AddressLine1\']}"',
-                      "body"), "formatted into `body`", "step"),
+                      "body"), "formatted into `body`", StepKind.STEP),
         TraceStep(loc("app/notify.py", 12, "    smtp.sendmail(FROM, to, body)"),
-                  "passed as `msg` to `smtplib.SMTP.sendmail()`", "sink"),
+                  "passed as `msg` to `smtplib.SMTP.sendmail()`", StepKind.SINK),
     )
     return Finding(
         rule_id="SS103", rule_name="pii-in-direct-email", severity=Severity.HIGH,
-        verdict="violation",
+        verdict=Verdict.VIOLATION,
         message="Buyer name and address are written into an e-mail sent over SMTP.",
-        pii_kinds=("address", "name"), hashed=False, sink_kind="smtp_send",
+        pii_kinds=("address", "name"), hashed=False, sink_kind=SinkKind.EMAIL,
         destination=Destination("email", "smtp.example-mailer.com"),
         source_rule="sp_api.orders.get_order_address", sink_rule="smtplib.sendmail",
         source=src, sink=steps[-1].location, steps=steps,
@@ -132,14 +136,14 @@ def log_finding() -> Finding:
     src = loc("app/sync.py", 30, "    resp = client.get_order(order_id)",
               "client.get_order(order_id)")
     steps = (
-        TraceStep(src, "SP-API Orders.getOrder returns BuyerInfo", "source"),
+        TraceStep(src, "SP-API Orders.getOrder returns BuyerInfo", StepKind.SOURCE),
         TraceStep(loc("app/sync.py", 31, '    logger.info("order %s", resp.payload)'),
-                  "passed to `logging.Logger.info()`", "sink"),
+                  "passed to `logging.Logger.info()`", StepKind.SINK),
     )
     return Finding(
-        rule_id="SS108", rule_name="pii-in-logs", severity=Severity.MEDIUM, verdict="violation",
+        rule_id="SS108", rule_name="pii-in-logs", severity=Severity.MEDIUM, verdict=Verdict.VIOLATION,
         message="A whole order response holding buyer PII is logged.",
-        pii_kinds=("email", "name", "phone"), hashed=False, sink_kind="log",
+        pii_kinds=("email", "name", "phone"), hashed=False, sink_kind=SinkKind.LOG,
         destination=Destination("log"), source_rule="sp_api.orders.get_order",
         sink_rule="logging.info", source=src, sink=steps[-1].location, steps=steps,
     )
@@ -152,23 +156,23 @@ def file_finding() -> Finding:
               'csv.DictReader(io.StringIO(doc["document"]), delimiter="\\t")')
     steps = (
         TraceStep(src, "report GET_FLAT_FILE_ORDER_REPORT_DATA_SHIPPING has PII columns",
-                  "source"),
+                  StepKind.SOURCE),
         TraceStep(loc("app/reports/export.py", 44,
                       '        writer.writerow([r["buyer-email"], r["ship-address-1"]])'),
-                  "row written by `csv.writer.writerow()`", "sink"),
+                  "row written by `csv.writer.writerow()`", StepKind.SINK),
     )
     return Finding(
-        rule_id="SS109", rule_name="pii-to-file", severity=Severity.LOW, verdict="review",
+        rule_id="SS109", rule_name="pii-to-file", severity=Severity.LOW, verdict=Verdict.REVIEW,
         message="Buyer PII from an order report is written to a plain CSV file.",
-        pii_kinds=("address", "email"), hashed=False, sink_kind="file_write",
+        pii_kinds=("address", "email"), hashed=False, sink_kind=SinkKind.STORAGE,
         destination=Destination("file"), source_rule="sp_api.reports.get_report_document",
         sink_rule="csv.writer.writerow", source=src, sink=steps[-1].location, steps=steps,
     )
 
 
 SKIPPED = [
-    SkippedFile("app/legacy/py2_sync.py", "syntax error", "line 12: print \"done\""),
-    SkippedFile("vendor/huge_generated.py", "too large", "4.2 MB > 2 MB limit"),
+    SkippedFile("app/legacy/py2_sync.py", SkipReason.PYTHON2, "line 12: print \"done\""),
+    SkippedFile("vendor/huge_generated.py", SkipReason.TOO_LARGE, "4.2 MB > 2 MB limit"),
 ]
 
 
@@ -197,14 +201,14 @@ def injection_finding() -> Finding:
     sink = Location('app/"><svg onload=alert(1)>.py', 9, 1, 9, 20,
                     f"requests.post('{PAYLOADS[4]}', data=y)  # {PAYLOADS[0]}")
     steps = (
-        TraceStep(src, f"source {PAYLOADS[0]}", "source"),
-        TraceStep(mid, f"assigned to `{PAYLOADS[1]}`", "step"),
-        TraceStep(sink, f"sent {PAYLOADS[2]} {PAYLOADS[3]}", "sink"),
+        TraceStep(src, f"source {PAYLOADS[0]}", StepKind.SOURCE),
+        TraceStep(mid, f"assigned to `{PAYLOADS[1]}`", StepKind.STEP),
+        TraceStep(sink, f"sent {PAYLOADS[2]} {PAYLOADS[3]}", StepKind.SINK),
     )
     return Finding(
         rule_id="SS107", rule_name=f"pii-to-third-party-host {PAYLOADS[1]}",
-        severity=Severity.HIGH, verdict="violation", message=f"Injected message {all_payloads}",
-        pii_kinds=(PAYLOADS[0], "email"), hashed=False, sink_kind=PAYLOADS[1],
+        severity=Severity.HIGH, verdict=Verdict.VIOLATION, message=f"Injected message {all_payloads}",
+        pii_kinds=(PAYLOADS[0], "email"), hashed=False, sink_kind=SinkKind.HTTP,
         destination=Destination(PAYLOADS[2], PAYLOADS[4]),
         source_rule=PAYLOADS[3], sink_rule=PAYLOADS[0], source=src, sink=sink, steps=steps,
     )
@@ -214,7 +218,7 @@ def injection_result() -> ScanResult:
     """The sample scan plus the injection finding, an injected skip and an injected note."""
     result = sample_result()
     result.findings.append(injection_finding())
-    result.skipped.append(SkippedFile(f"bad/{PAYLOADS[1]}.py", PAYLOADS[0], PAYLOADS[2]))
+    result.skipped.append(SkippedFile(f"bad/{PAYLOADS[1]}.py", SkipReason.SYNTAX_ERROR, PAYLOADS[0] + PAYLOADS[2]))
     result.notes.append(PAYLOADS[0])
     result.root = f"/tmp/{PAYLOADS[2]}"
     return result

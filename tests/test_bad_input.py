@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from scanner.api import ScanInputError, ScanOptions, run_scan
+from scanner.api import AnalysisLimits, ParseLimits, ScanInputError, ScanOptions, run_scan
 from scanner.cli import main
 
 GOOD = (
@@ -42,7 +42,7 @@ def tree(tmp_path: Path) -> Path:
 
 
 def test_every_bad_file_is_reported_and_the_rest_is_analysed(tree: Path) -> None:
-    result = run_scan(ScanOptions(paths=[tree], root=tree, max_file_bytes=200_000))
+    result = run_scan(ScanOptions(paths=[tree], root=tree, parse_limits=ParseLimits(max_file_bytes=200_000)))
     reasons = {s.path: (s.reason, s.detail) for s in result.skipped}
     for name, (_, reason, fragment) in BAD_FILES.items():
         assert name in reasons, name
@@ -107,16 +107,10 @@ def test_deep_but_valid_nesting_is_analysed(tmp_path: Path) -> None:
     assert [(f.sink.line, f.rule_id) for f in result.findings] == [(3, "SS108")]
 
 
-def test_time_budget_stops_the_analysis_with_a_note(tmp_path: Path) -> None:
-    from scanner.propagate import engine
-
+def test_work_budget_stops_the_analysis_with_a_note(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text(GOOD + "".join(f"def f{i}(x):\n    return x\n" for i in range(50)),
                                    encoding="utf-8")
-    old = engine.MAX_ANALYSES
-    engine.MAX_ANALYSES = 5
-    try:
-        result = run_scan(ScanOptions(paths=[tmp_path], root=tmp_path))
-    finally:
-        engine.MAX_ANALYSES = old
+    result = run_scan(ScanOptions(paths=[tmp_path], root=tmp_path,
+                                  limits=AnalysisLimits(max_analyses=5)))
     assert any("work budget" in note for note in result.notes)
     assert not any("fixpoint" in note for note in result.notes)

@@ -10,8 +10,9 @@ import pytest
 from scanner.discover.files import SourceFile
 from scanner.parse.source import ParsedFile, parse_file
 from scanner.propagate.engine import Engine
-from scanner.propagate.values import ClassRef, ExtRef, FuncRef, InstanceRef, ModuleRef, Value
+from scanner.propagate.values import Value
 from scanner.resolve.index import ProjectIndex, build_index, module_name_for
+from scanner.resolve.refs import ClassRef, ExtRef, FuncRef, InstanceRef, ModuleRef
 from scanner.rules.loader import load_rulesets
 from scanner.rules.patterns import ref_text
 
@@ -22,7 +23,7 @@ def _project(tmp_path: Path, files: dict[str, str]) -> tuple[ProjectIndex, Engin
         path = tmp_path / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-        outcome = parse_file(SourceFile(path, rel), 10**6)
+        outcome = parse_file(SourceFile(path, rel))
         assert isinstance(outcome, ParsedFile), outcome
         parsed.append(outcome)
     index = build_index(parsed, tmp_path)

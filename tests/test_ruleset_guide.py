@@ -6,7 +6,8 @@ import re
 from pathlib import Path
 
 from scanner.api import ScanOptions, run_scan
-from scanner.rules.loader import classify_host, load_rulesets
+from scanner.rules.loader import load_rulesets
+from scanner.rules.urls import classify_host
 
 GUIDE = Path(__file__).resolve().parents[1] / "rulesets" / "README.md"
 

@@ -9,8 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from scanner.cli import main
-from scanner.rules.loader import RulesetError, classify_host, load_ruleset_texts, load_rulesets
+from scanner.rules.loader import RulesetError, load_ruleset_texts, load_rulesets
 from scanner.rules.patterns import PatternError, Segment, parse_pattern, ref_from_dotted
+from scanner.rules.urls import classify_host
 
 
 def test_bundled_rulesets_load() -> None:
@@ -44,9 +45,9 @@ def _problems(text: str) -> list[tuple[int, str]]:
         ("policy:\n  - rule: NOPE\n    verdict: violation\n    destinations: [log]\n", 2,
          "unknown rule 'NOPE'"),
         ("policy:\n  - rule: SS101\n    verdict: maybe\n    destinations: [log]\n", 3,
-         "verdict 'maybe' is not one of"),
+         "unknown verdict 'maybe'"),
         ("hosts:\n  ad_platform:\n    - https://x.com/path\n", 3, "is not a host glob"),
-        ("sinks:\n  - id: x\n    calls: [a.b]\n    kind: k\n    destination: d\n    args: ['x:y']\n", 6,
+        ("sinks:\n  - id: x\n    calls: [a.b]\n    kind: http\n    destination: d\n    args: ['x:y']\n", 6,
          "bad argument spec"),
         ("- just a list\n", 1, "must be a mapping at the top level"),
     ],

@@ -143,8 +143,8 @@ def test_skipped_files_and_notes_are_notifications() -> None:
     notes = invocation["toolExecutionNotifications"]
     skipped = [n for n in notes if n["descriptor"]["id"] == "skipped-file"]
     assert [n["level"] for n in skipped] == ["warning", "warning"]
-    assert "syntax error" in skipped[0]["message"]["text"]
-    assert "too large" in skipped[1]["message"]["text"]
+    assert "python2" in skipped[0]["message"]["text"]
+    assert "too-large" in skipped[1]["message"]["text"]
     uri = skipped[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     assert uri == "app/legacy/py2_sync.py"
     assert any("depth budget" in n["message"]["text"] for n in notes)

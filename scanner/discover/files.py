@@ -73,7 +73,7 @@ def discover_files(
                 full = base / name
                 real = full.resolve()
                 rel = relative_posix(full.absolute(), resolved_root)
-                if full.is_symlink() and not str(real).startswith(str(resolved_root)):
+                if full.is_symlink() and not real.is_relative_to(resolved_root):
                     notes.append(f"{rel}: skipped, a symlink pointing outside the scan root")
                     continue
                 if _excluded(rel, patterns):

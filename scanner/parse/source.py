@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from scanner.discover.files import SourceFile
-from scanner.model import SkippedFile
+from scanner.model import SkippedFile, SkipReason
+from scanner.options import ParseLimits
 
-MAX_OPERATOR_CHAIN = 1000
-MAX_LITERAL_ELEMENTS = 25_000
 _PY2_MESSAGES = ("Missing parentheses in call to", "print statement", "exec statement",
                  "invalid decimal literal", "leading zeros in decimal integer")
 
@@ -74,7 +73,7 @@ def _chain_length(node: ast.AST) -> int:
     return length
 
 
-def _cpython_gate(source: SourceFile, text: str) -> SkippedFile | None:
+def _cpython_gate(source: SourceFile, text: str, limits: ParseLimits) -> SkippedFile | None:
     """Let CPython's own (fast, C) parser vet the file before libcst sees it.
 
     libcst's native parser can exhaust memory or crash on pathological nesting and is
@@ -86,68 +85,70 @@ def _cpython_gate(source: SourceFile, text: str) -> SkippedFile | None:
         where = f"line {exc.lineno}" + (f", column {exc.offset}" if exc.offset else "")
         message = exc.msg or "invalid syntax"
         if any(m in message for m in _PY2_MESSAGES) or looks_like_python2(text):
-            return SkippedFile(source.relpath, "python2",
+            return SkippedFile(source.relpath, SkipReason.PYTHON2,
                                f"Python 2 syntax ({where}: {message}); only Python 3 is analysed")
         if "too many nested" in message or "too many levels" in message or "too complex" in message:
-            return SkippedFile(source.relpath, "too-deep", f"{where}: {message}")
-        return SkippedFile(source.relpath, "syntax-error", f"{where}: {message}")
+            return SkippedFile(source.relpath, SkipReason.TOO_DEEP, f"{where}: {message}")
+        return SkippedFile(source.relpath, SkipReason.SYNTAX_ERROR, f"{where}: {message}")
     except (RecursionError, MemoryError):
-        return SkippedFile(source.relpath, "too-deep", "nesting too deep for the Python parser")
+        return SkippedFile(source.relpath, SkipReason.TOO_DEEP, "nesting too deep for the Python parser")
     except ValueError as exc:
-        return SkippedFile(source.relpath, "binary", str(exc))
+        return SkippedFile(source.relpath, SkipReason.BINARY, str(exc))
     operators = sum(text.count(op) for op in "+-*/%|&^<>@") + text.count(" and ") + text.count(" or ")
-    if operators <= MAX_OPERATOR_CHAIN and text.count(",") <= MAX_LITERAL_ELEMENTS:
+    if operators <= limits.max_operator_chain and text.count(",") <= limits.max_literal_elements:
         return None  # too few operators or commas anywhere for a pathological construct
     for node in ast.walk(tree):
         if isinstance(node, ast.BinOp):
             chain = _chain_length(node)
-            if chain > MAX_OPERATOR_CHAIN:
-                return SkippedFile(source.relpath, "too-complex",
+            if chain > limits.max_operator_chain:
+                return SkippedFile(source.relpath, SkipReason.TOO_COMPLEX,
                                    f"line {node.lineno}: a chain of {chain} operators "
-                                   f"(limit {MAX_OPERATOR_CHAIN})")
+                                   f"(limit {limits.max_operator_chain})")
         elif isinstance(node, (ast.BoolOp, ast.Compare)):
             count = len(node.values) if isinstance(node, ast.BoolOp) else len(node.comparators)
-            if count > MAX_OPERATOR_CHAIN:
-                return SkippedFile(source.relpath, "too-complex",
-                                   f"line {node.lineno}: {count} chained operands (limit {MAX_OPERATOR_CHAIN})")
+            if count > limits.max_operator_chain:
+                return SkippedFile(source.relpath, SkipReason.TOO_COMPLEX,
+                                   f"line {node.lineno}: {count} chained operands (limit {limits.max_operator_chain})")
         elif isinstance(node, (ast.List, ast.Tuple, ast.Set, ast.Dict)):
             count = len(node.keys) if isinstance(node, ast.Dict) else len(node.elts)
-            if count > MAX_LITERAL_ELEMENTS:
-                return SkippedFile(source.relpath, "too-complex",
+            if count > limits.max_literal_elements:
+                return SkippedFile(source.relpath, SkipReason.TOO_COMPLEX,
                                    f"line {node.lineno}: a literal of {count} elements "
-                                   f"(limit {MAX_LITERAL_ELEMENTS})")
+                                   f"(limit {limits.max_literal_elements})")
     return None
 
 
-def parse_file(source: SourceFile, max_bytes: int) -> ParsedFile | SkippedFile:
+def parse_file(source: SourceFile, limits: ParseLimits | None = None) -> ParsedFile | SkippedFile:
     """Parse `source`, or say why it cannot be analysed."""
+    limits = limits or ParseLimits()
+    max_bytes = limits.max_file_bytes
     try:
         size = source.path.stat().st_size
         if size > max_bytes:
-            return SkippedFile(source.relpath, "too-large",
+            return SkippedFile(source.relpath, SkipReason.TOO_LARGE,
                                f"{size} bytes exceeds the limit of {max_bytes} (--max-file-size)")
         data = source.path.read_bytes()
     except OSError as exc:
-        return SkippedFile(source.relpath, "unreadable", str(exc))
+        return SkippedFile(source.relpath, SkipReason.UNREADABLE, str(exc))
     if b"\x00" in data:
-        return SkippedFile(source.relpath, "binary", "the file contains NUL bytes")
+        return SkippedFile(source.relpath, SkipReason.BINARY, "the file contains NUL bytes")
     try:
         text = decode_source(data)
     except (UnicodeDecodeError, SyntaxError, LookupError) as exc:
-        return SkippedFile(source.relpath, "undecodable", f"cannot decode as source text: {exc}")
-    gate = _cpython_gate(source, text)
+        return SkippedFile(source.relpath, SkipReason.UNDECODABLE, f"cannot decode as source text: {exc}")
+    gate = _cpython_gate(source, text, limits)
     if gate is not None:
         return gate
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
         if looks_like_python2(text):
-            return SkippedFile(source.relpath, "python2",
+            return SkippedFile(source.relpath, SkipReason.PYTHON2,
                                f"Python 2 syntax (line {exc.raw_line}): only Python 3 is analysed")
-        return SkippedFile(source.relpath, "syntax-error",
+        return SkippedFile(source.relpath, SkipReason.SYNTAX_ERROR,
                            f"line {exc.raw_line}, column {exc.raw_column}: {exc.message}")
     except RecursionError:
-        return SkippedFile(source.relpath, "too-deep", "nesting too deep for the parser")
+        return SkippedFile(source.relpath, SkipReason.TOO_DEEP, "nesting too deep for the parser")
     except Exception as exc:  # noqa: BLE001 - the native parser may fail in other ways
-        return SkippedFile(source.relpath, "parser-failure", f"{type(exc).__name__}: {exc}")
+        return SkippedFile(source.relpath, SkipReason.PARSER_FAILURE, f"{type(exc).__name__}: {exc}")
     return ParsedFile(source, text, module, text.splitlines())

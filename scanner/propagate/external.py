@@ -4,42 +4,46 @@ of its arguments (and of its receiver, keeping the structure) to its result."""
 
 from __future__ import annotations
 
-import fnmatch
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
 
 import libcst as cst
 
-from scanner.propagate.values import (
-    CLEAN,
-    HOLE,
-    MAX_REF_LENGTH,
-    UNKNOWN_SEGMENT,
-    ExtRef,
-    Fact,
-    SourceOrigin,
-    Step,
-    Value,
-    build_container,
-    elements,
-    flatten,
-    get_key,
-    join,
-    wrap,
-)
+from scanner.model import StepKind
+from scanner.propagate.arguments import constant_args, pick, selected
+from scanner.propagate.effects import apply_effect
+from scanner.propagate.records import Arg, SinkSite
+from scanner.propagate.services import Analysis, CallerFrame
+from scanner.propagate.strings import format_template
+from scanner.propagate.values import CLEAN, Fact, SourceOrigin, Step, Value, flatten, join
+from scanner.resolve.refs import MAX_REF_LENGTH, UNKNOWN_SEGMENT, ExtRef
 from scanner.rules.loader import build_index
 from scanner.rules.patterns import Ref, Segment, ref_text
-from scanner.rules.schema import ArgSpec, PropagatorRule, RuleSet, SinkRule, SourceRule
-from scanner.rules.shapes import LIST_KEY, Shape
+from scanner.rules.schema import (
+    DecoratorEffect,
+    DecoratorRule,
+    PropagatorRule,
+    RuleSet,
+    SinkRule,
+    SourceRule,
+)
+from scanner.rules.urls import HOLE, destination_for, url_matches
 
-if TYPE_CHECKING:
-    from scanner.propagate.engine import Engine
-    from scanner.propagate.frame import Arg, Frame
+
+@dataclass
+class RuleMatches:
+    """The rules matching one called reference, most specific first."""
+
+    sinks: list[SinkRule] = field(default_factory=list)
+    sources: list[tuple[int, SourceRule]] = field(default_factory=list)
+    """(pattern specificity, rule) pairs."""
+    sanitized: bool = False
+    propagators: list[tuple[int, PropagatorRule]] = field(default_factory=list)
 
 
 class ExternalCalls:
     """Applies the rulesets to calls of external (or unresolved) callables."""
 
-    def __init__(self, engine: Engine, ruleset: RuleSet) -> None:
+    def __init__(self, engine: Analysis, ruleset: RuleSet) -> None:
         self.engine = engine
         self.ruleset = ruleset
         self.sources = build_index(ruleset.sources)
@@ -47,74 +51,32 @@ class ExternalCalls:
         self.sanitizers = build_index(ruleset.sanitizers)
         self.propagators = build_index(ruleset.propagators)
         self.decorators = build_index(ruleset.decorators)
-        self._match_cache: dict[Ref, tuple[list, list, bool, list]] = {}  # type: ignore[type-arg]
+        self._match_cache: dict[Ref, RuleMatches] = {}
 
-    def matches(self, ref: Ref) -> tuple[list, list, bool, list]:  # type: ignore[type-arg]
-        """(sinks, sources, sanitized?, propagators) matching `ref`, most specific first."""
+    def matches(self, ref: Ref) -> RuleMatches:
+        """The sinks, sources, sanitizers and propagators matching `ref` (cached)."""
         found = self._match_cache.get(ref)
         if found is None:
-            found = (self.sinks.lookup(ref), self.sources.lookup(ref),
-                     bool(self.sanitizers.lookup(ref)), self.propagators.lookup(ref))
+            found = RuleMatches(
+                [r for _, r in self.sinks.lookup(ref) if isinstance(r, SinkRule)],
+                [(p.specificity, r) for p, r in self.sources.lookup(ref) if isinstance(r, SourceRule)],
+                bool(self.sanitizers.lookup(ref)),
+                [(p.specificity, r) for p, r in self.propagators.lookup(ref)
+                 if isinstance(r, PropagatorRule)],
+            )
             self._match_cache[ref] = found
         return found
 
-    # ---- helpers ------------------------------------------------------------------
     @staticmethod
     def called_ref(ref: ExtRef, args: list[Arg]) -> Ref:
         """The callee reference with its last segment marked as called with its constants."""
-        consts: list[tuple[str, str]] = []
-        position = 0
-        for arg in args:
-            if arg.star:
-                continue
-            const = arg.value.const
-            if arg.keyword is None:
-                if const is not None and HOLE not in const:
-                    consts.append((str(position), const))
-                position += 1
-            elif const is not None and HOLE not in const:
-                consts.append((arg.keyword, const))
         last = ref.path[-1]
         head = ref.path[:-1]
         if len(ref.path) >= MAX_REF_LENGTH or any(seg.name == last.name for seg in head[1:-1]):
             head = (UNKNOWN_SEGMENT,)
         elif len(head) >= 1 and head[-1].name == last.name and head[-1].called:
             head = head[:-1]  # `x.union().union()` is still `x.union()`: keeps loops finite
-        return head + (Segment(last.name, True, tuple(consts)),)
-
-    @staticmethod
-    def pick(args: list[Arg], receiver: Value | None, spec: ArgSpec) -> Value:
-        """The value passed for `spec` (by position or keyword), or the receiver."""
-        if spec.receiver:
-            return receiver or CLEAN
-        position = 0
-        found: list[Value] = []
-        for arg in args:
-            if arg.star == "*":
-                if spec.position is not None and position <= spec.position:
-                    found.append(elements(arg.value))
-                continue
-            if arg.star == "**":
-                if spec.name:
-                    found.append(get_key(arg.value, spec.name))
-                continue
-            if arg.keyword is None:
-                if spec.position == position:
-                    found.append(arg.value)
-                position += 1
-            elif spec.name is not None and arg.keyword == spec.name:
-                found.append(arg.value)
-        return join(found)
-
-    def selected(self, args: list[Arg], receiver: Value | None,
-                 specs: tuple[ArgSpec, ...] | None) -> Value:
-        """The join of the chosen arguments (all arguments and the receiver when None)."""
-        if specs is None:
-            values = [elements(a.value) if a.star == "*" else a.value for a in args]
-            if receiver is not None:
-                values.append(receiver)
-            return join(values)
-        return join([self.pick(args, receiver, s) for s in specs])
+        return head + (Segment(last.name, True, constant_args(args)),)
 
     def unknown_result(self, receiver: Value | None, args: list[Arg]) -> Value:
         """What an unknown call returns: its receiver's PII as is, its arguments' flattened
@@ -126,15 +88,16 @@ class ExternalCalls:
             parts.append(receiver.only_facts())
         return Value(join(parts).facts)
 
-    def decorator_effects(self, ref: ExtRef) -> list[str]:
+    def decorator_effects(self, ref: ExtRef) -> list[DecoratorEffect]:
         """Effects of the decorator rules matching `ref`."""
-        return [rule.effect for _, rule in self.decorators.lookup(ref.path)]  # type: ignore[attr-defined]
+        return [rule.effect for _, rule in self.decorators.lookup(ref.path)
+                if isinstance(rule, DecoratorRule)]
 
-    # ---- the call -----------------------------------------------------------------
-    def call(self, frame: Frame, node: cst.Call, refs: list[ExtRef], receiver: Value | None,
-             receiver_node: cst.BaseExpression | None, method: str | None, args: list[Arg],
-             has_refs: bool) -> Value:
-        """Evaluate a call of external `refs` (or of something unresolved)."""
+    def call(self, frame: CallerFrame, node: cst.Call, refs: list[ExtRef], receiver: Value | None,
+             receiver_node: cst.BaseExpression | None, method: str | None, args: list[Arg]) -> Value:
+        """Evaluate a call of external `refs` (or of something unresolved): report what
+        reaches a sink; a source's result is new PII; a sanitizer's is clean; a
+        propagator's follows its effect; anything else is unknown code."""
         if not refs:
             if method is None:
                 return self.unknown_result(receiver, args)
@@ -147,42 +110,39 @@ class ExternalCalls:
         sanitized = False
         propagator: tuple[int, PropagatorRule] | None = None
         for ref in called:
-            sink_hits, source_hits, is_sanitizer, propagator_hits = self.matches(ref)
-            for pattern, rule in sink_hits:
-                assert isinstance(rule, SinkRule)
-                if rule.id not in sinks_done:
-                    sinks_done.add(rule.id)
-                    self.sink(frame, node, rule, ref, receiver, args)
-            for pattern, rule in source_hits:
-                assert isinstance(rule, SourceRule)
-                if rule.url is not None and not self._url_matches(rule, args, receiver):
+            found = self.matches(ref)
+            for sink_rule in found.sinks:
+                if sink_rule.id not in sinks_done:
+                    sinks_done.add(sink_rule.id)
+                    self.sink(frame, node, sink_rule, ref, receiver, args)
+            for specificity, source_rule in found.sources:
+                if source_rule.url is not None and not self._url_matches(source_rule, args, receiver):
                     continue
-                if source is None or pattern.specificity > source[0]:
-                    source = (pattern.specificity, rule, ref)
-            if is_sanitizer:
+                if source is None or specificity > source[0]:
+                    source = (specificity, source_rule, ref)
+            if found.sanitized:
                 sanitized = True
-            for pattern, rule in propagator_hits:
-                assert isinstance(rule, PropagatorRule)
-                if propagator is None or pattern.specificity > propagator[0]:
-                    propagator = (pattern.specificity, rule)
+            for specificity, propagator_rule in found.propagators:
+                if propagator is None or specificity > propagator[0]:
+                    propagator = (specificity, propagator_rule)
 
         if source is not None:
             _, rule, ref = source
             text = ref_text(ref)
             origin = SourceOrigin(rule.id, frame.path, id(node), node, text)
             kinds = ", ".join(sorted(rule.shape.all_kinds))
-            step = Step(frame.path, node, f"`{_short(text)}` returns buyer PII ({kinds})", "source")
+            step = Step(frame.path, node, f"`{_short(text)}` returns buyer PII ({kinds})", StepKind.SOURCE)
             return Value.of_facts([Fact(origin, rule.shape, False, (step,))], result_refs)
         if sanitized:
             return Value(refs=result_refs)
         if propagator is not None:
-            value = self.propagate(frame, node, propagator[1], receiver, receiver_node, args)
+            value = apply_effect(self.engine, frame, node, propagator[1], receiver, receiver_node, args)
+            if value is None:
+                value = self.unknown_result(receiver, args)
             return Value(value.facts, result_refs, value.const)
         if method == "format" and receiver is not None and receiver.const is not None:
-            from scanner.propagate.frame import _BRACE_FIELD
-
             merged = self.unknown_result(receiver, args)
-            return Value(flatten(merged).facts, result_refs, _BRACE_FIELD.sub(HOLE, receiver.const))
+            return Value(flatten(merged).facts, result_refs, format_template(receiver.const))
         if sinks_done:
             # What a sink returns (an HTTP response, a message id) is not the data sent.
             return Value(refs=result_refs)
@@ -195,21 +155,14 @@ class ExternalCalls:
 
     def _url_matches(self, rule: SourceRule, args: list[Arg], receiver: Value | None) -> bool:
         assert rule.url is not None
-        url = self.pick(args, receiver, rule.url).const
-        if url is None:
-            return False
-        text = url.replace(HOLE, "*")
-        return any(fnmatch.fnmatchcase(text, g) or fnmatch.fnmatchcase(url.replace(HOLE, "x"), g)
-                   for g in rule.url_globs)
+        url = pick(args, receiver, rule.url).const
+        return url is not None and url_matches(url, rule.url_globs)
 
-    # ---- sinks --------------------------------------------------------------------
-    def sink(self, frame: Frame, node: cst.Call, rule: SinkRule, ref: Ref,
+    def sink(self, frame: CallerFrame, node: cst.Call, rule: SinkRule, ref: Ref,
              receiver: Value | None, args: list[Arg]) -> None:
-        """Report every PII fact that reaches the data-carrying arguments of a sink."""
-        from scanner.policy.evaluate import destination_for
-        from scanner.propagate.engine import SinkSite
-
-        data = self.selected(args, receiver, rule.args)
+        """Report every PII fact that reaches the data-carrying arguments of a sink (the
+        attributes of project instances passed whole included)."""
+        data = selected(args, receiver, rule.args)
         data = self.engine.instance_facts(data)
         if not data.facts:
             return
@@ -217,86 +170,14 @@ class ExternalCalls:
         if rule.url is not None and rule.url.receiver:
             url = _host_from_constructor(receiver)
         elif rule.url is not None:
-            url = self.pick(args, receiver, rule.url).const
+            url = pick(args, receiver, rule.url).const
         destination, host = destination_for(self.ruleset, rule.destination, url)
         text = ref_text(ref)
         site = SinkSite(rule.id, rule.kind, destination, host, frame.path, node, text)
         where = f"{destination} ({host})" if host else destination
-        step = Step(frame.path, node, f"sent to `{_short(text)}` ({where})", "sink")
+        step = Step(frame.path, node, f"sent to `{_short(text)}` ({where})", StepKind.SINK)
         for fact in data.facts.values():
             self.engine.emit(fact.with_step(step), site, frame.ctx)
-
-    # ---- propagators --------------------------------------------------------------
-    def propagate(self, frame: Frame, node: cst.Call, rule: PropagatorRule,
-                  receiver: Value | None, receiver_node: cst.BaseExpression | None,
-                  args: list[Arg]) -> Value:
-        """Apply a propagator rule's effect; return the call's result."""
-        effect = rule.effect
-        source = self.selected(args, receiver, rule.sources)
-        key_value = self.pick(args, receiver, rule.key) if rule.key is not None else None
-        key = key_value.const if key_value is not None and key_value.const is not None \
-            and HOLE not in key_value.const else None
-        if effect == "preserve":
-            return source.only_facts()
-        if effect == "flatten":
-            return flatten(source)
-        if effect == "hash":
-            return flatten(source, hashed=True)
-        if effect == "elements":
-            return elements(source)
-        if effect == "wrap_list":
-            return wrap(source, LIST_KEY)
-        if effect == "get":
-            if rule.key is not None and not self._has_arg(args, rule.key):
-                return elements(source)
-            return get_key(source, key)
-        if effect == "values":
-            return get_key(source, None)
-        if effect == "items":
-            pair_items: list[tuple[str | None, Value]] = [("0", CLEAN), ("1", get_key(source, None))]
-            pair = build_container(pair_items, list_like=False)
-            return wrap(pair, LIST_KEY)
-        if effect == "keys":
-            return source.map_shapes(_keys_of)
-        if effect == "zip":
-            columns: list[tuple[str | None, Value]] = [
-                (str(i), elements(a.value)) for i, a in enumerate(args) if not a.star]
-            return wrap(build_container(columns, list_like=False), LIST_KEY)
-        if effect in ("add_element", "add_all", "set_key"):
-            added = source
-            if effect == "add_element":
-                added = wrap(source, LIST_KEY)
-            elif effect == "set_key":
-                added = wrap(source, key or "*")
-            if receiver_node is not None and added.facts:
-                frame.add_to(receiver_node, added, node)
-            if effect == "set_key":
-                return join([get_key(receiver or CLEAN, key), source])
-            return CLEAN
-        if effect == "apply":
-            assert rule.callable is not None
-            func = self.pick(args, receiver, rule.callable)
-            from scanner.propagate.frame import Arg
-
-            item = elements(source)
-            if not func.refs:
-                return wrap(flatten(item), LIST_KEY)
-            result = self.engine.call(frame, node, func, None, None, None, [Arg(None, "", item, node)])
-            return wrap(result, LIST_KEY)
-        return self.unknown_result(receiver, args)
-
-    def _has_arg(self, args: list[Arg], spec: ArgSpec) -> bool:
-        position = 0
-        for arg in args:
-            if arg.star:
-                return True
-            if arg.keyword is None:
-                if spec.position == position:
-                    return True
-                position += 1
-            elif arg.keyword == spec.name:
-                return True
-        return False
 
 
 def _host_from_constructor(receiver: Value | None) -> str | None:
@@ -313,14 +194,6 @@ def _host_from_constructor(receiver: Value | None) -> str | None:
                         return host if "://" in host else f"https://{host}"
                     break
     return None
-
-
-def _keys_of(shape: Shape) -> Shape | None:
-    if not shape.children:
-        return shape
-    if "*" in shape.children and shape.kinds:
-        return Shape.leaf(shape.kinds)
-    return Shape.leaf(shape.kinds) if shape.kinds else None
 
 
 def _short(text: str) -> str:

@@ -4,29 +4,22 @@ A `Value` has
 * `facts`: the PII it carries — one `Fact` per (origin, shape, hashed) with the trace of
   how it got here (the first trace found is kept, so traces stay short and stable);
 * `refs`: what it *is* — an external name (`requests.post`, an `Orders()` instance), a
-  project function, class, instance or module — used to resolve calls;
+  project function, class, instance or module (`scanner.resolve.refs`) — used to
+  resolve calls;
 * `const`: its text when it is a string built from constants (unknown parts are
-  `HOLE`), used to resolve URLs.
+  `scanner.rules.urls.HOLE`), used to resolve URLs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from scanner.rules.patterns import Ref, Segment
+from scanner.model import StepKind
+from scanner.resolve.refs import AnyRef, BoundMethod, InstanceRef
 from scanner.rules.shapes import LIST_KEY, Shape, normalize_key, union
-
-if TYPE_CHECKING:
-    from scanner.resolve.index import ClassInfo, FunctionInfo, ModuleInfo
-
-HOLE = "\ufffc"
-MAX_REF_LENGTH = 10
-UNKNOWN_SEGMENT = Segment("?")
-"""Stands for an unknown part of a partly-constant string."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +37,8 @@ class SourceOrigin:
 class ParamOrigin:
     """A stand-in for whatever PII a caller passes in (used inside summaries)."""
 
-    pid: object
+    pid: tuple[int, str, int]
+    """(function id, parameter name, fact group): stable for one function and parameter."""
 
 
 Origin = SourceOrigin | ParamOrigin
@@ -57,7 +51,7 @@ class Step:
     path: str
     node: cst.CSTNode = field(compare=False)
     action: str
-    kind: str = "step"
+    kind: StepKind = StepKind.STEP
 
 
 FactKey = tuple[Origin, Shape, bool]
@@ -88,67 +82,6 @@ class Fact:
         if self.trace and self.trace[-1].node is step.node and self.trace[-1].action == step.action:
             return self
         return Fact(self.origin, self.shape, self.hashed, self.trace + (step,))
-
-
-# ---- references -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ExtRef:
-    """A name from outside the project (or one that could not be resolved)."""
-
-    path: Ref
-
-    def attr(self, name: str) -> ExtRef:
-        """The reference to attribute `name` of this one.
-
-        Paths are capped: below an unresolved receiver (`?`) only the last name is kept,
-        and very long chains collapse, so loops like `node = node.parent` converge."""
-        if (self.path and self.path[0].name == "?") or len(self.path) >= MAX_REF_LENGTH or any(
-            seg.name == name for seg in self.path[1:]
-        ):
-            return ExtRef((UNKNOWN_SEGMENT, Segment(name)))
-        return ExtRef(self.path + (Segment(name),))
-
-
-@dataclass(frozen=True)
-class ModuleRef:
-    """A module of the project."""
-
-    module: ModuleInfo
-
-
-@dataclass(frozen=True)
-class FuncRef:
-    """A project function; `closure` is the frame of the enclosing function, if any."""
-
-    func: FunctionInfo
-    closure: object | None = field(default=None, compare=False, hash=False)
-
-
-@dataclass(frozen=True)
-class ClassRef:
-    """A project class (the class object itself)."""
-
-    cls: ClassInfo
-
-
-@dataclass(frozen=True)
-class InstanceRef:
-    """An instance of a project class."""
-
-    cls: ClassInfo
-
-
-@dataclass(frozen=True)
-class BoundMethod:
-    """A project method bound to an instance (or class)."""
-
-    func: FunctionInfo
-    receiver_refs: frozenset[AnyRef]
-
-
-AnyRef = ExtRef | ModuleRef | FuncRef | ClassRef | InstanceRef | BoundMethod
 
 
 class Value:
@@ -286,3 +219,8 @@ def build_container(items: list[tuple[str | None, Value]], list_like: bool) -> V
         if shape is not None:
             facts.append(Fact(origin, shape, hashed, trace))
     return Value.of_facts(facts)
+
+
+def element_refs(refs: frozenset[AnyRef]) -> list[AnyRef]:
+    """What iterating over a reference yields: instances stay instances; others unknown."""
+    return [r for r in refs if isinstance(r, (InstanceRef, BoundMethod))]

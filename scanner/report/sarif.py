@@ -20,8 +20,9 @@ from typing import Any
 from urllib.parse import quote
 
 from scanner import __version__
-from scanner.model import Finding, Location, RuleInfo, ScanResult, Severity, TraceStep
+from scanner.model import Finding, Location, RuleInfo, ScanResult, Severity, StepKind, TraceStep
 from scanner.report.common import by_severity
+from scanner.report.ruledocs import rule_doc_url
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -229,7 +230,7 @@ def _rule(rule: RuleInfo, limits: Limits) -> dict[str, Any]:
         "shortDescription": {"text": rule.title},
         "fullDescription": {"text": (rule.explanation or rule.title).strip()},
         "help": {"text": "\n".join(text).strip(), "markdown": "\n".join(markdown).strip()},
-        "helpUri": f"{INFORMATION_URI}#{rule.id.lower()}",
+        "helpUri": rule_doc_url(rule.id),
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
         "properties": {
             "tags": list(rule.tags)[: limits.tags_per_rule],
@@ -243,8 +244,8 @@ def _result(
 ) -> tuple[dict[str, Any], bool]:
     """One SARIF result, and whether its trace had to be shortened."""
     steps = list(finding.steps) or [
-        TraceStep(finding.source, "PII read here", "source"),
-        TraceStep(finding.sink, "PII leaves the application here", "sink"),
+        TraceStep(finding.source, "PII read here", StepKind.SOURCE),
+        TraceStep(finding.sink, "PII leaves the application here", StepKind.SINK),
     ]
     cap = limits.thread_flow_locations_per_result
     cut = len(steps) > cap

@@ -9,26 +9,25 @@ first. A ruleset may also `disable:` ids of entries it does not want.
 
 from __future__ import annotations
 
-import fnmatch
+import difflib
 from collections.abc import Callable, Iterable
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from scanner.model import Severity
+from scanner.model import Severity, SinkKind, TextEnum, Verdict
 from scanner.rules.patterns import CallPattern, PatternError, PatternIndex, parse_pattern
 from scanner.rules.schema import (
-    DECORATOR_EFFECTS,
     MUTATING_EFFECTS,
-    PROPAGATOR_EFFECTS,
     RECEIVER,
-    VERDICTS,
     ArgSpec,
+    DecoratorEffect,
     DecoratorRule,
     HostRule,
     Origin,
     PolicyEntry,
     PolicyRule,
+    PropagatorEffect,
     PropagatorRule,
     RuleSet,
     SanitizerRule,
@@ -44,6 +43,7 @@ TOP_LEVEL_KEYS = {
 }
 UNKNOWN_CALL_MODES = ("propagate", "drop")
 SECTIONS = ("sources", "sinks", "sanitizers", "propagators", "decorators", "rules")
+E = TypeVar("E", bound=TextEnum)
 
 
 class RulesetError(Exception):
@@ -236,6 +236,19 @@ class _Builder:
             return ""
         return value
 
+    def choice(self, node: LineDict, key: str, options: type[E], what: str) -> E | None:
+        """The value of `key` as one of an enum's members (an error naming them if not)."""
+        text = self.text(node, key)
+        if not text:
+            return None
+        try:
+            return options(text)
+        except ValueError:
+            names = [str(o.value) for o in options]
+            self.error(node.line_of(key), f"unknown {what} {text!r}{_close_match(text, names)}; "
+                                          f"known: {', '.join(names)}")
+            return None
+
     def entry_id(self, node: LineDict) -> str | None:
         value = node.get("id")
         if not isinstance(value, str) or not value.strip():
@@ -401,7 +414,7 @@ class _Builder:
         patterns = self.patterns(node)
         args = self.arg_specs(node, "args")
         url = self.arg_spec(node["url"], node.line_of("url")) if "url" in node else None
-        kind = self.text(node, "kind")
+        kind = self.choice(node, "kind", SinkKind, "sink kind")
         destination = self.text(node, "destination")
         if ident is None or not patterns or not kind or not destination:
             return None
@@ -421,21 +434,17 @@ class _Builder:
                         "a propagator", ("id", "calls", "effect"))
         ident = self.entry_id(node)
         patterns = self.patterns(node)
-        effect = self.text(node, "effect")
-        if effect and effect not in PROPAGATOR_EFFECTS:
-            self.error(node.line_of("effect"),
-                       f"unknown effect {effect!r}; known: {', '.join(PROPAGATOR_EFFECTS)}")
-            effect = ""
+        effect = self.choice(node, "effect", PropagatorEffect, "effect")
         sources = self.arg_specs(node, "from")
         key = self.arg_spec(node["key"], node.line_of("key")) if "key" in node else None
         func = self.arg_spec(node["callable"], node.line_of("callable")) if "callable" in node else None
-        if effect in ("get", "set_key") and key is None:
+        if effect in (PropagatorEffect.GET, PropagatorEffect.SET_KEY) and key is None:
             self.error(node.line, f"effect {effect!r} needs `key`: the argument holding the key")
-        if effect == "apply" and func is None:
+        if effect is PropagatorEffect.APPLY and func is None:
             self.error(node.line, "effect 'apply' needs `callable`: the argument holding the function")
         if effect in MUTATING_EFFECTS and sources is None:
             self.error(node.line, f"effect {effect!r} needs `from`: the arguments added to the receiver")
-        if ident is None or not patterns or not effect:
+        if ident is None or not patterns or effect is None:
             return None
         return PropagatorRule(ident, self.text(node, "description"), patterns, effect, sources,
                               key, func, self.origin(node))
@@ -445,12 +454,8 @@ class _Builder:
                         ("id", "calls", "effect"))
         ident = self.entry_id(node)
         patterns = self.patterns(node)
-        effect = self.text(node, "effect")
-        if effect and effect not in DECORATOR_EFFECTS:
-            self.error(node.line_of("effect"),
-                       f"unknown effect {effect!r}; known: {', '.join(DECORATOR_EFFECTS)}")
-            return None
-        if ident is None or not patterns or not effect:
+        effect = self.choice(node, "effect", DecoratorEffect, "effect")
+        if ident is None or not patterns or effect is None:
             return None
         return DecoratorRule(ident, self.text(node, "description"), patterns, effect,
                              self.origin(node))
@@ -506,12 +511,11 @@ class _Builder:
                 continue
             self.check_keys(node, {"rule", "verdict", "destinations", "pii", "hashed"},
                             "a policy entry", ("verdict", "destinations"))
-            verdict = self.text(node, "verdict")
-            if verdict and verdict not in VERDICTS:
-                self.error(node.line_of("verdict"), f"verdict {verdict!r} is not one of {', '.join(VERDICTS)}")
+            verdict = self.choice(node, "verdict", Verdict, "verdict")
+            if verdict is None:
                 continue
             rule = node.get("rule")
-            if verdict in ("violation", "review") and not isinstance(rule, str):
+            if verdict is not Verdict.ALLOW and not isinstance(rule, str):
                 self.error(node.line, f"a {verdict!r} entry needs `rule`: the rule id it reports")
                 continue
             dests = _str_list(node.get("destinations"))
@@ -569,8 +573,6 @@ def _str_list(value: Any) -> list[str] | None:
 
 
 def _close_match(word: str, options: Iterable[str]) -> str:
-    import difflib
-
     close = difflib.get_close_matches(word, list(options), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
@@ -585,18 +587,6 @@ def build_ruleset(documents: list[tuple[str, Any]]) -> RuleSet:
     ruleset = builder.finish()
     ruleset.files = [label for label, _ in documents]
     return ruleset
-
-
-def classify_host(ruleset: RuleSet, host: str) -> str | None:
-    """The destination class of `host` (most specific glob wins; later rulesets win ties)."""
-    host = host.lower().rstrip(".")
-    best: HostRule | None = None
-    for rule in ruleset.hosts:
-        if fnmatch.fnmatchcase(host, rule.glob) and (
-            best is None or rule.specificity >= best.specificity
-        ):
-            best = rule
-    return best.category if best else None
 
 
 def build_index(items: Iterable[Any]) -> PatternIndex:

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from scanner.model import Severity
+from scanner.model import Severity, SinkKind, TextEnum, Verdict
 from scanner.rules.patterns import CallPattern
 from scanner.rules.shapes import Shape
 
-VERDICTS = ("violation", "review", "allow")
 RECEIVER = "receiver"
 
 
@@ -65,7 +64,7 @@ class SinkRule:
     patterns: tuple[CallPattern, ...]
     args: tuple[ArgSpec, ...] | None
     """None means every argument (and the receiver) carries data."""
-    kind: str
+    kind: SinkKind
     destination: str
     url: ArgSpec | None
     origin: Origin
@@ -81,23 +80,28 @@ class SanitizerRule:
     origin: Origin
 
 
-PROPAGATOR_EFFECTS = (
-    "preserve",
-    "flatten",
-    "hash",
-    "elements",
-    "wrap_list",
-    "get",
-    "values",
-    "items",
-    "keys",
-    "zip",
-    "add_element",
-    "add_all",
-    "set_key",
-    "apply",
-)
-MUTATING_EFFECTS = ("add_element", "add_all", "set_key")
+class PropagatorEffect(TextEnum):
+    """What a propagator does to the PII of its inputs (rulesets/README.md explains each)."""
+
+    PRESERVE = "preserve"
+    FLATTEN = "flatten"
+    HASH = "hash"
+    ELEMENTS = "elements"
+    WRAP_LIST = "wrap_list"
+    GET = "get"
+    VALUES = "values"
+    ITEMS = "items"
+    KEYS = "keys"
+    ZIP = "zip"
+    ADD_ELEMENT = "add_element"
+    ADD_ALL = "add_all"
+    SET_KEY = "set_key"
+    APPLY = "apply"
+
+
+MUTATING_EFFECTS = frozenset(
+    {PropagatorEffect.ADD_ELEMENT, PropagatorEffect.ADD_ALL, PropagatorEffect.SET_KEY})
+"""Effects that add their inputs to the receiver (`list.append`, `dict.update`, ...)."""
 
 
 @dataclass(frozen=True)
@@ -107,7 +111,7 @@ class PropagatorRule:
     id: str
     description: str
     patterns: tuple[CallPattern, ...]
-    effect: str
+    effect: PropagatorEffect
     sources: tuple[ArgSpec, ...] | None
     """Arguments whose taint moves; None means every argument and the receiver."""
     key: ArgSpec | None
@@ -115,7 +119,12 @@ class PropagatorRule:
     origin: Origin
 
 
-DECORATOR_EFFECTS = ("transparent", "yields_return")
+class DecoratorEffect(TextEnum):
+    """What a library decorator does to the function it wraps."""
+
+    TRANSPARENT = "transparent"
+    YIELDS_RETURN = "yields_return"
+    """The wrapped function's return value is yielded as the elements of a list."""
 
 
 @dataclass(frozen=True)
@@ -125,7 +134,7 @@ class DecoratorRule:
     id: str
     description: str
     patterns: tuple[CallPattern, ...]
-    effect: str
+    effect: DecoratorEffect
     origin: Origin
 
 
@@ -165,7 +174,7 @@ class PolicyEntry:
     """One cell group of the policy matrix: PII kinds x destinations -> verdict (and rule)."""
 
     rule: str | None
-    verdict: str
+    verdict: Verdict
     destinations: frozenset[str]
     pii: frozenset[str]
     """The PII kinds matched; `*` matches every kind."""

@@ -17,13 +17,17 @@ A value whose shape has no PII anywhere below it is not tainted at all.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
 
 LIST_KEY = "[]"
 ANY_KEY = "*"
 MAX_DEPTH = 12
 
-_INTERNED: dict[tuple[object, ...], Shape] = {}
+_INTERNED: weakref.WeakValueDictionary[tuple[object, ...], Shape] = weakref.WeakValueDictionary()
+"""Every live shape by structure. Weak: a shape lives only while a ruleset, a value or
+a parent shape holds it, so nothing accumulates across scans. (A key holds the ids of
+its children, which stay valid because the interned node keeps its children alive.)"""
 
 
 def normalize_key(key: str) -> str:

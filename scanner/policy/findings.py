@@ -1,18 +1,19 @@
 """Turn raw engine hits into reportable `Finding`s: apply the policy, resolve positions
 (only for files that appear in a finding, since libcst's PositionProvider is costly),
-and keep one finding per (rule, source, sink) with its shortest trace."""
+and keep one finding per (rule, source, sink) with its shortest trace. Also the
+report-ready descriptions of the rules."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from scanner.model import Destination, Finding, Location, RuleInfo, TraceStep
+from scanner.model import Destination, Finding, Location, RuleInfo, TraceStep, Verdict
 from scanner.parse.source import ParsedFile
 from scanner.policy.evaluate import decide
-from scanner.propagate.engine import RawFinding
+from scanner.propagate.records import RawFinding
 from scanner.propagate.values import SourceOrigin, Step
 from scanner.rules.schema import RuleSet
 
@@ -22,7 +23,7 @@ class Positions:
 
     def __init__(self, files: dict[str, ParsedFile]) -> None:
         self.files = files
-        self._maps: dict[str, dict[cst.CSTNode, object]] = {}
+        self._maps: dict[str, dict[cst.CSTNode, CodeRange]] = {}
 
     def locate(self, path: str, node: cst.CSTNode) -> Location:
         """The location of `node` in file `path`, with the code of its first line."""
@@ -37,7 +38,7 @@ class Positions:
         pos = mapping.get(node)
         if pos is None:
             return Location(path, 0, 0)
-        start, end = pos.start, pos.end  # type: ignore[attr-defined]
+        start, end = pos.start, pos.end
         return Location(path, start.line, start.column + 1, end.line, end.column + 1,
                         parsed.line_text(start.line))
 
@@ -54,7 +55,7 @@ def rule_infos(ruleset: RuleSet) -> list[RuleInfo]:
 def build_findings(raw: Iterable[RawFinding], ruleset: RuleSet, files: dict[str, ParsedFile]) -> list[Finding]:
     """Apply the policy to raw hits and produce sorted, de-duplicated findings."""
     positions = Positions(files)
-    best: dict[tuple[object, ...], tuple[RawFinding, str, tuple[str, ...], str]] = {}
+    best: dict[tuple[object, ...], tuple[RawFinding, str, tuple[str, ...], Verdict]] = {}
     key: tuple[object, ...]
     kinds_acc: dict[tuple[object, ...], set[str]] = {}
     hashed_acc: dict[tuple[object, ...], bool] = {}

@@ -1,0 +1,73 @@
+"""What a scan is asked to do, and the limits that keep it bounded on any input.
+
+Every limit lives here, in one object passed down the pipeline: nothing below reads a
+module global to decide how far to go, so a test or the benchmark changes a limit by
+building options, never by patching a module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_MAX_FILE_BYTES = 2_000_000
+
+ProgressCallback = Callable[[int, int, str], None]
+"""Called as (done, total, stage label) while parsing and analysing."""
+
+
+def no_progress(done: int, total: int, label: str) -> None:
+    """A progress callback that reports nothing."""
+
+
+@dataclass(frozen=True)
+class ParseLimits:
+    """Which files are too big or too pathological to hand to the parser."""
+
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    max_operator_chain: int = 1000
+    """Longest chain of binary/boolean/comparison operands (libcst is super-linear on them)."""
+    max_literal_elements: int = 25_000
+    """Most elements in one list/tuple/set/dict literal."""
+
+
+@dataclass(frozen=True)
+class AnalysisLimits:
+    """How far the taint analysis may go before it approximates or stops."""
+
+    max_call_depth: int = 40
+    """Nested calls analysed at once; deeper calls are treated as unknown code."""
+    max_passes: int = 4
+    """Global passes over the project while stored attributes/globals keep changing."""
+    ref_passes: int = 3
+    """From this pass on, only changes in stored PII (not in references) trigger another."""
+    max_recursion_rounds: int = 3
+    """Rounds to reach a fixpoint for a recursive function's summary."""
+    max_contexts: int = 8
+    """Calling contexts analysed per function before contexts are merged."""
+    max_loop_rounds: int = 4
+    """Rounds to reach a fixpoint for one loop."""
+    max_analyses: int = 500_000
+    """Function analyses in one scan (the work budget)."""
+    time_budget_seconds: float = 900.0
+    """Wall-clock budget of the analysis; past it the reports say they are incomplete."""
+
+
+@dataclass
+class ScanOptions:
+    """What to scan and with which rules."""
+
+    paths: list[Path]
+    root: Path | None = None
+    """Paths in outputs are relative to this; default: the common parent of `paths`."""
+    rulesets: list[Path] = field(default_factory=list)
+    """Extra ruleset files or directories, applied over the bundled ones."""
+    include_bundled_rulesets: bool = True
+    excludes: list[str] = field(default_factory=list)
+    """Glob patterns (matched against root-relative paths) of files and folders to skip."""
+    default_excludes: bool = True
+    parse_limits: ParseLimits = field(default_factory=ParseLimits)
+    limits: AnalysisLimits = field(default_factory=AnalysisLimits)
+    progress: ProgressCallback | None = None
+    """Called as (done, total, stage) while parsing and analysing."""

@@ -1,0 +1,90 @@
+"""Propagator effects: how PII moves through a library call that a ruleset describes
+with a `propagators:` entry (rulesets/README.md documents each effect)."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from scanner.propagate.arguments import is_given, pick, selected
+from scanner.propagate.records import Arg
+from scanner.propagate.services import Analysis, CallerFrame
+from scanner.propagate.values import (
+    CLEAN,
+    Value,
+    build_container,
+    elements,
+    flatten,
+    get_key,
+    join,
+    wrap,
+)
+from scanner.rules.schema import PropagatorEffect, PropagatorRule
+from scanner.rules.shapes import LIST_KEY, Shape
+from scanner.rules.urls import HOLE
+
+
+def apply_effect(engine: Analysis, frame: CallerFrame, node: cst.Call, rule: PropagatorRule,
+                 receiver: Value | None, receiver_node: cst.BaseExpression | None,
+                 args: list[Arg]) -> Value | None:
+    """Apply a propagator rule's effect and return the call's result (None: the effect
+    does not decide it, so the call counts as unknown code)."""
+    effect = rule.effect
+    source = selected(args, receiver, rule.sources)
+    key_value = pick(args, receiver, rule.key) if rule.key is not None else None
+    key = key_value.const if key_value is not None and key_value.const is not None \
+        and HOLE not in key_value.const else None
+    if effect is PropagatorEffect.PRESERVE:
+        return source.only_facts()
+    if effect is PropagatorEffect.FLATTEN:
+        return flatten(source)
+    if effect is PropagatorEffect.HASH:
+        return flatten(source, hashed=True)
+    if effect is PropagatorEffect.ELEMENTS:
+        return elements(source)
+    if effect is PropagatorEffect.WRAP_LIST:
+        return wrap(source, LIST_KEY)
+    if effect is PropagatorEffect.GET:
+        if rule.key is not None and not is_given(args, rule.key):
+            return elements(source)
+        return get_key(source, key)
+    if effect is PropagatorEffect.VALUES:
+        return get_key(source, None)
+    if effect is PropagatorEffect.ITEMS:
+        pair_items: list[tuple[str | None, Value]] = [("0", CLEAN), ("1", get_key(source, None))]
+        return wrap(build_container(pair_items, list_like=False), LIST_KEY)
+    if effect is PropagatorEffect.KEYS:
+        return source.map_shapes(_keys_of)
+    if effect is PropagatorEffect.ZIP:
+        columns: list[tuple[str | None, Value]] = [
+            (str(i), elements(a.value)) for i, a in enumerate(args) if not a.star]
+        return wrap(build_container(columns, list_like=False), LIST_KEY)
+    if effect in (PropagatorEffect.ADD_ELEMENT, PropagatorEffect.ADD_ALL, PropagatorEffect.SET_KEY):
+        added = source
+        if effect is PropagatorEffect.ADD_ELEMENT:
+            added = wrap(source, LIST_KEY)
+        elif effect is PropagatorEffect.SET_KEY:
+            added = wrap(source, key or "*")
+        if receiver_node is not None and added.facts:
+            frame.add_to(receiver_node, added, node)
+        if effect is PropagatorEffect.SET_KEY:
+            return join([get_key(receiver or CLEAN, key), source])
+        return CLEAN
+    if effect is PropagatorEffect.APPLY:
+        assert rule.callable is not None
+        func = pick(args, receiver, rule.callable)
+        item = elements(source)
+        if not func.refs:
+            return wrap(flatten(item), LIST_KEY)
+        result = engine.call(frame, node, func, None, None, None, [Arg(None, "", item, node)])
+        return wrap(result, LIST_KEY)
+    return None
+
+
+def _keys_of(shape: Shape) -> Shape | None:
+    """What the keys of a mapping carry: a leaf's kinds; the kinds of a mapping whose
+    keys are dynamic and itself PII; else nothing."""
+    if not shape.children:
+        return shape
+    if "*" in shape.children and shape.kinds:
+        return Shape.leaf(shape.kinds)
+    return Shape.leaf(shape.kinds) if shape.kinds else None

@@ -1,0 +1,175 @@
+"""The state of one scope under analysis: its environment of local names, name look-up
+as Python does it (locals, enclosing functions, globals, builtins), binding, and the
+joins that branches and loops need.
+
+The construct handlers (`statements`, `targets`, `expressions`) extend `FrameState`;
+`scanner.propagate.frame.Frame` combines them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import libcst as cst
+
+from scanner.propagate.records import Context, global_key
+from scanner.propagate.services import Analysis
+from scanner.propagate.values import CLEAN, Step, Value, join
+from scanner.resolve.index import FunctionInfo
+
+
+class FrameState:
+    """The abstract state of one scope (a function, lambda or module body)."""
+
+    def __init__(self, engine: Analysis, func: FunctionInfo, ctx: Context,
+                 closure: FrameState | None = None) -> None:
+        self.engine = engine
+        self.func = func
+        self.ctx = ctx
+        self.closure = closure
+        self.path = func.module.relpath
+        self.env: dict[str, Value] = {}
+        self.returns: list[Value] = []
+        self.yields: list[Value] = []
+        self.raised: list[Value] = []
+        self._try_stack: list[list[Value]] = []
+        self.is_module = func.kind == "module"
+
+    # ---- provided by the handler families ----------------------------------------------
+    def ev(self, node: cst.BaseExpression) -> Value:
+        """The abstract value of an expression (see `ExpressionHandlers`)."""
+        raise NotImplementedError
+
+    def exec_suite(self, suite: cst.BaseSuite) -> None:
+        """Run a block of statements (see `StatementHandlers`)."""
+        raise NotImplementedError
+
+    def exec_block(self, stmts: Sequence[cst.BaseStatement]) -> None:
+        """Run statements in order (see `StatementHandlers`)."""
+        raise NotImplementedError
+
+    def assign(self, target: cst.BaseExpression, value: Value, stmt: cst.CSTNode,
+               value_node: cst.BaseExpression | None = None) -> None:
+        """Bind `value` to an assignment target (see `TargetHandlers`)."""
+        raise NotImplementedError
+
+    def add_to(self, target: cst.BaseExpression, value: Value, stmt: cst.CSTNode,
+               replace: bool = False) -> None:
+        """Add `value` into the container or object `target` denotes (see `TargetHandlers`)."""
+        raise NotImplementedError
+
+    # ---- names ------------------------------------------------------------------------
+    def lookup(self, name: str) -> Value:
+        """The value of `name` as Python would resolve it from this scope."""
+        func = self.func
+        if name in func.global_names:
+            return self.engine.module_member(func.module, name)
+        if name in func.nonlocal_names:
+            return self._closure_lookup(name)
+        if self.is_module:
+            if name in self.env:
+                return self.env[name]
+            return self.engine.module_member(func.module, name)
+        if name in self.env:
+            return self.env[name]
+        if name in func.assigned:
+            return CLEAN
+        return self._closure_lookup(name)
+
+    def _closure_lookup(self, name: str) -> Value:
+        frame = self.closure
+        while frame is not None:
+            if frame.is_module:
+                break
+            if name in frame.func.assigned:
+                return frame.env.get(name, CLEAN)
+            frame = frame.closure
+        return self.engine.module_member(self.func.module, name)
+
+    def bind(self, name: str, value: Value, node: cst.CSTNode, action: str | None = None) -> None:
+        """Assign `value` to the local (or global, or `nonlocal`) name `name`; the PII
+        gets a trace step saying so. A module-level or `global` name also goes to the
+        store, where other functions and modules read it."""
+        value = value.with_step(Step(self.path, node, action or f"assigned to `{name}`"))
+        if name in self.func.global_names or self.is_module:
+            self.engine.store_write(global_key(self.func.module.name, name), value, self.ctx)
+        if name in self.func.nonlocal_names:
+            frame = self.closure
+            while frame is not None and name not in frame.func.assigned:
+                frame = frame.closure
+            if frame is not None:
+                frame.env[name] = join([frame.env.get(name, CLEAN), value])
+            return
+        self.env[name] = value
+
+    def enclosing_owner(self, name: str) -> FrameState | None:
+        """The enclosing function frame that binds `name`, if any."""
+        frame = self.closure
+        while frame is not None and not frame.is_module:
+            if name in frame.func.assigned:
+                return frame
+            frame = frame.closure
+        return None
+
+    def note_raise(self, value: Value) -> None:
+        """Record an exception value (caught by an enclosing `except ... as e`)."""
+        if not value.facts:
+            return
+        self.raised.append(value)
+        if self._try_stack:
+            self._try_stack[-1].append(value)
+
+    # ---- control flow -----------------------------------------------------------------
+    def snapshot(self) -> dict[str, Value]:
+        """A copy of the environment."""
+        return dict(self.env)
+
+    @staticmethod
+    def join_envs(envs: list[dict[str, Value]]) -> dict[str, Value]:
+        """The environment after paths with these environments meet."""
+        names: set[str] = set()
+        for e in envs:
+            names.update(e)
+        return {n: join([e[n] for e in envs if n in e]) for n in names}
+
+    @staticmethod
+    def same_pii(a: dict[str, Value], b: dict[str, Value]) -> bool:
+        """Whether two environments carry the same PII (what loops iterate for).
+
+        References and constants are left out on purpose: chains such as
+        `node = node.parent` or a string grown in a loop must not keep a loop spinning,
+        and clean code then needs a single round."""
+        for name in a.keys() | b.keys():
+            va, vb = a.get(name), b.get(name)
+            fa = va.facts.keys() if va is not None else ()
+            fb = vb.facts.keys() if vb is not None else ()
+            if (fa or fb) and set(fa) != set(fb):
+                return False
+        return True
+
+    def branch(self, runners: list[Callable[[], None]], include_entry: bool) -> None:
+        """Run alternative paths from the same entry state and join where they meet
+        (`include_entry`: the state may also pass none of them)."""
+        entry = self.snapshot()
+        results = [entry] if include_entry else []
+        for run in runners:
+            self.env = dict(entry)
+            run()
+            results.append(self.env)
+        self.env = self.join_envs(results)
+
+    def loop(self, body: Callable[[], None]) -> None:
+        """Run a loop body until the PII in the environment stops changing (bounded)."""
+        for _ in range(self.engine.limits.max_loop_rounds):
+            before = self.snapshot()
+            body()
+            self.env = self.join_envs([before, self.env])
+            if self.same_pii(before, self.env):
+                break
+
+    def push_try(self) -> None:
+        """Start collecting exceptions raised in a `try` body."""
+        self._try_stack.append([])
+
+    def pop_try(self) -> list[Value]:
+        """The exceptions raised since the matching `push_try`."""
+        return self._try_stack.pop()

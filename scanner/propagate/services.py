@@ -1,0 +1,65 @@
+"""The interfaces between the layers of the analysis, as protocols.
+
+`Analysis` is what frames and call handlers ask of the engine (names, attributes,
+calls, the store, findings); `CallerFrame` is what the engine and call handlers ask of
+the frame a call is made from. Both are implemented above this module (by
+`scanner.propagate.engine.Engine` and `scanner.propagate.frame.Frame`), so nothing
+below the engine imports it."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import libcst as cst
+
+from scanner.options import AnalysisLimits
+from scanner.propagate.records import Arg, Context, SinkSite, StoreKey
+from scanner.propagate.values import Fact, Value
+from scanner.resolve.index import ClassInfo, ModuleInfo
+
+
+class CallerFrame(Protocol):
+    """The frame a call is evaluated in."""
+
+    path: str
+    """The root-relative path of the file being analysed."""
+    ctx: Context
+    """Where placeholder PII reaching sinks or the store is recorded for the caller."""
+
+    def add_to(self, target: cst.BaseExpression, value: Value, stmt: cst.CSTNode,
+               replace: bool = False) -> None:
+        """Add `value` into the container or object the expression `target` denotes."""
+
+    def note_raise(self, value: Value) -> None:
+        """Record an exception value raised by the call."""
+
+
+class Analysis(Protocol):
+    """The engine's services."""
+
+    limits: AnalysisLimits
+
+    def module_member(self, module: ModuleInfo, name: str) -> Value:
+        """The value of module-level name `name` of `module` (or a builtin)."""
+
+    def import_bindings(self, module: ModuleInfo, node: cst.Import | cst.ImportFrom) -> list[tuple[str, Value]]:
+        """The names an import statement binds, with their values."""
+
+    def attribute(self, base: Value, name: str, for_call: bool = False) -> Value:
+        """The value of `base.name`."""
+
+    def call(self, frame: CallerFrame, node: cst.Call, callee: Value, receiver: Value | None,
+             receiver_node: cst.BaseExpression | None, method: str | None, args: list[Arg]) -> Value:
+        """The result of calling `callee` (a method `method` of `receiver`, if any)."""
+
+    def store_write(self, key: StoreKey, value: Value, ctx: Context) -> None:
+        """Add `value` to a module global or class attribute."""
+
+    def note_field(self, cls: ClassInfo, name: str) -> None:
+        """Remember that instances of `cls` have attribute `name`."""
+
+    def emit(self, fact: Fact, site: SinkSite, ctx: Context) -> None:
+        """A fact reached a sink."""
+
+    def instance_facts(self, value: Value) -> Value:
+        """`value` plus the PII held in the attributes of the project instances it is."""

@@ -1,0 +1,258 @@
+"""Statement handlers: what each kind of statement does to the PII in a scope.
+
+The analysis is flow-sensitive: an assignment replaces a name's value, branches of
+`if`/`try`/`match` are joined where they meet, and loops run to a fixpoint."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import libcst as cst
+
+from scanner.propagate.records import global_key
+from scanner.propagate.scope import FrameState
+from scanner.propagate.values import (
+    Step,
+    Value,
+    element_refs,
+    elements,
+    flatten,
+    get_index,
+    get_key,
+    join,
+)
+from scanner.resolve.refs import ClassRef, FuncRef
+from scanner.rules.urls import HOLE
+
+
+class StatementHandlers(FrameState):
+    """Runs statements (one handler per statement type)."""
+
+    def exec_suite(self, suite: cst.BaseSuite) -> None:
+        """Run an indented block or a one-line suite."""
+        if isinstance(suite, cst.IndentedBlock):
+            self.exec_block(suite.body)
+        elif isinstance(suite, cst.SimpleStatementSuite):
+            for small in suite.body:
+                self.exec_small(small)
+
+    def exec_block(self, stmts: Sequence[cst.BaseStatement]) -> None:
+        """Run statements in order."""
+        for stmt in stmts:
+            self.exec_stmt(stmt)
+
+    def exec_stmt(self, stmt: cst.BaseStatement) -> None:
+        """Run one statement; statements without a handler do nothing to PII."""
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                self.exec_small(small)
+            return
+        handler = _COMPOUND.get(type(stmt))
+        if handler is not None:
+            handler(self, stmt)
+
+    def exec_small(self, node: cst.BaseSmallStatement) -> None:
+        """Run one small statement; those without a handler (`pass`, `del`, ...) do nothing."""
+        handler = _SMALL.get(type(node))
+        if handler is not None:
+            handler(self, node)
+
+    # ---- simple statements ------------------------------------------------------------
+    def exec_assign(self, node: cst.Assign) -> None:
+        """`a = b = value`: the value (evaluated once, first) goes to every target."""
+        value = self.ev(node.value)
+        for target in node.targets:
+            self.assign(target.target, value, node, node.value)
+
+    def exec_ann_assign(self, node: cst.AnnAssign) -> None:
+        """`x: T = value` is an assignment; a bare annotation does nothing."""
+        if node.value is not None:
+            self.assign(node.target, self.ev(node.value), node, node.value)
+
+    def exec_aug_assign(self, node: cst.AugAssign) -> None:
+        """`x += v` keeps the PII of both sides (`*=` and `-=` flatten it to text);
+        `+=` on strings extends their constant text."""
+        current = self.ev(node.target)
+        value = self.ev(node.value)
+        combined = join([current, value]) if not isinstance(
+            node.operator, (cst.MultiplyAssign, cst.SubtractAssign)) else flatten(join([current, value]))
+        if current.const is not None or value.const is not None:
+            combined = Value(combined.facts, combined.refs,
+                             (current.const or HOLE) + (value.const or HOLE)
+                             if isinstance(node.operator, cst.AddAssign) else None)
+        self.assign(node.target, combined, node)
+
+    def exec_expr(self, node: cst.Expr) -> None:
+        """An expression statement: evaluated for its effects (calls, sinks, mutation)."""
+        self.ev(node.value)
+
+    def exec_return(self, node: cst.Return) -> None:
+        """`return v`: v's PII becomes part of the function's result."""
+        if node.value is not None:
+            self.returns.append(self.ev(node.value))
+
+    def exec_raise(self, node: cst.Raise) -> None:
+        """`raise E(v)`: v's PII reaches `except ... as e` handlers and the caller."""
+        if node.exc is not None:
+            self.note_raise(self.ev(node.exc).with_step(Step(self.path, node, "raised in an exception")))
+
+    def exec_import(self, node: cst.Import | cst.ImportFrom) -> None:
+        """An import binds names to what they resolve to (module-level: also stored)."""
+        for name, value in self.engine.import_bindings(self.func.module, node):
+            self.env[name] = value
+            if self.is_module or name in self.func.global_names:
+                self.engine.store_write(global_key(self.func.module.name, name), value, self.ctx)
+
+    def exec_assert(self, node: cst.Assert) -> None:
+        """`assert test`: the test is evaluated (for its calls); no PII moves."""
+        self.ev(node.test)
+
+    # ---- compound statements ------------------------------------------------------------
+    def exec_if(self, node: cst.If) -> None:
+        """`if`/`elif`/`else`: each branch runs from the same state; the results join."""
+        self.ev(node.test)
+        orelse = node.orelse
+        runners: list[Callable[[], None]] = [lambda: self.exec_suite(node.body)]
+        if isinstance(orelse, cst.If):
+            runners.append(lambda: self.exec_if(orelse))
+        elif isinstance(orelse, cst.Else):
+            runners.append(lambda: self.exec_suite(orelse.body))
+        self.branch(runners, include_entry=orelse is None)
+
+    def exec_for(self, node: cst.For) -> None:
+        """`for x in items`: x takes the elements of items; the body runs to a fixpoint."""
+        items = elements(self.ev(node.iter))
+        iter_refs = self.ev(node.iter).refs
+
+        def body() -> None:
+            self.assign(node.target, Value(items.facts, element_refs(iter_refs)), node)
+            self.exec_suite(node.body)
+
+        self.loop(body)
+        if node.orelse is not None:
+            self.exec_suite(node.orelse.body)
+
+    def exec_while(self, node: cst.While) -> None:
+        """`while test`: the test and body run to a fixpoint."""
+        def body() -> None:
+            self.ev(node.test)
+            self.exec_suite(node.body)
+
+        self.loop(body)
+        if node.orelse is not None:
+            self.exec_suite(node.orelse.body)
+
+    def exec_try(self, node: cst.Try | cst.TryStar) -> None:
+        """`try`: handlers start from the state before or after the body, and bind
+        `except ... as e` to the PII raised in the body; every path joins, then `finally`."""
+        entry = self.snapshot()
+        self.push_try()
+        self.exec_suite(node.body)
+        caught = self.pop_try()
+        after_body = self.snapshot()
+        results = []
+        if node.orelse is not None:
+            self.exec_suite(node.orelse.body)
+        results.append(self.snapshot())
+        start = self.join_envs([entry, after_body])
+        for handler in node.handlers:
+            self.env = dict(start)
+            if handler.type is not None:
+                self.ev(handler.type)
+            if handler.name is not None and isinstance(handler.name.name, cst.Name):
+                self.bind(handler.name.name.value, join(caught), handler)
+            self.exec_suite(handler.body)
+            results.append(self.env)
+        self.env = self.join_envs(results)
+        if node.finalbody is not None:
+            self.exec_suite(node.finalbody.body)
+
+    def exec_with(self, node: cst.With) -> None:
+        """`with cm as x`: x takes the value of cm (what `__enter__` returns is not modelled)."""
+        for item in node.items:
+            value = self.ev(item.item)
+            if item.asname is not None:
+                self.assign(item.asname.name, value, node)
+        self.exec_suite(node.body)
+
+    def exec_match(self, node: cst.Match) -> None:
+        """`match`: each case binds its capture names to the matching part of the subject;
+        the cases (and no case) join."""
+        subject = self.ev(node.subject)
+        runners: list[Callable[[], None]] = []
+        for case in node.cases:
+            def run(case: cst.MatchCase = case) -> None:
+                self.bind_pattern(case.pattern, subject, case)
+                if case.guard is not None:
+                    self.ev(case.guard)
+                self.exec_suite(case.body)
+            runners.append(run)
+        self.branch(runners, include_entry=True)
+
+    def bind_pattern(self, pattern: cst.MatchPattern, subject: Value, node: cst.CSTNode) -> None:
+        """Bind the capture names of a `case` pattern: mapping keys and keyword patterns
+        take that field of the subject, sequence items that element."""
+        if isinstance(pattern, cst.MatchAs):
+            if pattern.name is not None:
+                self.bind(pattern.name.value, subject, node)
+            if pattern.pattern is not None:
+                self.bind_pattern(pattern.pattern, subject, node)
+        elif isinstance(pattern, cst.MatchMapping):
+            for item in pattern.elements:
+                key = self.ev(item.key).const
+                self.bind_pattern(item.pattern, get_key(subject, key), node)
+            if pattern.rest is not None:
+                self.bind(pattern.rest.value, subject, node)
+        elif isinstance(pattern, (cst.MatchSequence, cst.MatchList, cst.MatchTuple)):
+            for i, element in enumerate(pattern.patterns):
+                if isinstance(element, cst.MatchSequenceElement):
+                    self.bind_pattern(element.value, get_index(subject, i), node)
+                elif isinstance(element, cst.MatchStar) and element.name is not None:
+                    self.bind(element.name.value, subject, node)
+        elif isinstance(pattern, cst.MatchClass):
+            for positional in pattern.patterns:
+                self.bind_pattern(positional.value, subject, node)
+            for kw in pattern.kwds:
+                self.bind_pattern(kw.pattern, get_key(subject, kw.key.value), node)
+        elif isinstance(pattern, cst.MatchOr):
+            for alternative in pattern.patterns:
+                self.bind_pattern(alternative.pattern, subject, node)
+
+    def exec_def(self, node: cst.FunctionDef) -> None:
+        """`def f`: binds f to the function (closing over this frame unless module-level)."""
+        info = self.func.nested.get(node)
+        if info is not None:
+            closure = None if self.is_module else self
+            self.env[node.name.value] = Value(refs=[FuncRef(info, closure)])
+
+    def exec_class(self, node: cst.ClassDef) -> None:
+        """`class C` inside a function: binds C to the class."""
+        info = self.func.nested_classes.get(node)
+        if info is not None:
+            self.env[node.name.value] = Value(refs=[ClassRef(info)])
+
+
+_SMALL: dict[type[cst.CSTNode], Callable[[StatementHandlers, Any], None]] = {
+    cst.Assign: StatementHandlers.exec_assign,
+    cst.Expr: StatementHandlers.exec_expr,
+    cst.Return: StatementHandlers.exec_return,
+    cst.AugAssign: StatementHandlers.exec_aug_assign,
+    cst.AnnAssign: StatementHandlers.exec_ann_assign,
+    cst.Raise: StatementHandlers.exec_raise,
+    cst.Import: StatementHandlers.exec_import,
+    cst.ImportFrom: StatementHandlers.exec_import,
+    cst.Assert: StatementHandlers.exec_assert,
+}
+
+_COMPOUND: dict[type[cst.CSTNode], Callable[[StatementHandlers, Any], None]] = {
+    cst.If: StatementHandlers.exec_if,
+    cst.For: StatementHandlers.exec_for,
+    cst.While: StatementHandlers.exec_while,
+    cst.Try: StatementHandlers.exec_try,
+    cst.TryStar: StatementHandlers.exec_try,
+    cst.With: StatementHandlers.exec_with,
+    cst.Match: StatementHandlers.exec_match,
+    cst.FunctionDef: StatementHandlers.exec_def,
+    cst.ClassDef: StatementHandlers.exec_class,
+}
