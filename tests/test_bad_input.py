@@ -97,6 +97,20 @@ def test_directory_symlink_loops_are_not_followed(tmp_path: Path) -> None:
     assert result.files_scanned == 1
 
 
+def test_a_file_symlink_into_a_sibling_folder_with_the_same_prefix_is_outside(tmp_path: Path) -> None:
+    app, evil = tmp_path / "app", tmp_path / "app_evil"
+    app.mkdir()
+    evil.mkdir()
+    (app / "a.py").write_text("x = 1\n", encoding="utf-8")
+    (evil / "secret.py").write_text(GOOD, encoding="utf-8")
+    (app / "link.py").symlink_to(evil / "secret.py")
+    (app / "inside.py").symlink_to(app / "a.py")
+    result = run_scan(ScanOptions(paths=[app], root=app))
+    assert result.files_scanned == 2  # a.py and the link that stays inside
+    assert result.findings == []
+    assert any("link.py: skipped, a symlink pointing outside the scan root" in n for n in result.notes)
+
+
 def test_deep_but_valid_nesting_is_analysed(tmp_path: Path) -> None:
     depth = 150
     source = GOOD.replace("print(order['BuyerInfo']['BuyerEmail'])",

@@ -15,7 +15,7 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_ruff_is_clean() -> None:
-    result = _run("ruff", "check", "scanner", "tests", "bench", "reports", "--output-format", "concise")
+    result = _run("ruff", "check", "scanner", "tests", "bench", "reports", "docs", "--output-format", "concise")
     assert result.returncode == 0, result.stdout + result.stderr
 
 

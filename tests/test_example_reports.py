@@ -29,7 +29,7 @@ def test_every_app_sarif_is_valid_with_flows_and_fingerprints() -> None:
 
     import jsonschema
 
-    schema_path = REPO.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+    schema_path = REPO / "tests" / "schemas" / "sarif-schema-2.1.0.json"
     schema = json.loads(schema_path.read_text(encoding="utf-8"))
     validator = jsonschema.Draft4Validator(schema)
     reports = sorted((REPO / "reports").glob("*.sarif"))

@@ -50,6 +50,10 @@ def _problems(text: str) -> list[tuple[int, str]]:
         ("sinks:\n  - id: x\n    calls: [a.b]\n    kind: http\n    destination: d\n    args: ['x:y']\n", 6,
          "bad argument spec"),
         ("- just a list\n", 1, "must be a mapping at the top level"),
+        ("sinks:\n  - id: x\n    calls: [a.b]\n    kind: emial\n    destination: d\n", 4,
+         "unknown sink kind 'emial' (did you mean 'email'?)"),
+        ("decorators:\n  - id: d\n    calls: [a.b]\n    effect: yield_return\n", 4,
+         "unknown effect 'yield_return' (did you mean 'yields_return'?)"),
     ],
 )
 def test_bad_ruleset_reports_file_line_and_problem(text: str, line: int, fragment: str) -> None:

@@ -30,7 +30,7 @@ from scanner.report.sarif import (
     render_sarif_failure,
 )
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "shared/schemas/sarif-schema-2.1.0.json"
+SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "sarif-schema-2.1.0.json"
 
 
 @lru_cache(maxsize=1)

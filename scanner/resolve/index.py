@@ -1,6 +1,6 @@
 """The project index: which modules exist, and what each module, class and function
 defines. Built in one plain pass over each module's top level (no libcst metadata
-providers: they cost several times the parse itself, see shared/design-notes.md)."""
+providers: measured at several times the cost of the parse itself)."""
 
 from __future__ import annotations
 

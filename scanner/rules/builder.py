@@ -1,0 +1,305 @@
+"""Building a `RuleSet` from ruleset documents: each section validated entry by entry,
+then everything merged in precedence order (see `loader`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from scanner.model import Severity, SinkKind, Verdict
+from scanner.rules.document import DocumentReader, RulesetError, str_list
+from scanner.rules.schema import (
+    MUTATING_EFFECTS,
+    DecoratorEffect,
+    DecoratorRule,
+    HostRule,
+    Origin,
+    PolicyEntry,
+    PolicyRule,
+    PropagatorEffect,
+    PropagatorRule,
+    RuleSet,
+    SanitizerRule,
+    SinkRule,
+    SourceRule,
+)
+from scanner.rules.yamlload import LineDict, LineList
+
+TOP_LEVEL_KEYS = {
+    "ruleset", "description", "shapes", "sources", "sinks", "sanitizers",
+    "propagators", "decorators", "hosts", "settings", "rules", "policy", "disable",
+}
+UNKNOWN_CALL_MODES = ("propagate", "drop")
+SECTIONS = ("sources", "sinks", "sanitizers", "propagators", "decorators", "rules")
+
+
+class RulesetBuilder(DocumentReader):
+    """Validates documents one by one and accumulates the merged rule set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: dict[str, dict[str, Any]] = {s: {} for s in SECTIONS}
+        self.hosts: list[HostRule] = []
+        self.policy_layers: list[list[PolicyEntry]] = []
+        self.disabled: set[str] = set()
+        self.unknown_calls = "propagate"
+
+    def add_document(self, label: str, doc: Any) -> None:
+        """Validate one document's sections, settings, hosts and policy, and merge them."""
+        self.file = label
+        if doc is None:
+            return
+        if not isinstance(doc, LineDict):
+            self.error(getattr(doc, "line", 1), "a ruleset must be a mapping at the top level")
+            return
+        self.check_keys(doc, TOP_LEVEL_KEYS, "the ruleset")
+        disable = doc.get("disable")
+        if disable is not None:
+            if not isinstance(disable, LineList) or not all(isinstance(d, str) for d in disable):
+                self.error(doc.line_of("disable"), "`disable` must be a list of ids")
+            else:
+                self.disabled.update(disable)
+        for section, parse in (
+            ("sources", self.parse_source),
+            ("sinks", self.parse_sink),
+            ("sanitizers", self.parse_sanitizer),
+            ("propagators", self.parse_propagator),
+            ("decorators", self.parse_decorator),
+            ("rules", self.parse_rule),
+        ):
+            self.parse_list(doc, section, parse)
+        settings = doc.get("settings")
+        if settings is not None:
+            if not isinstance(settings, LineDict):
+                self.error(doc.line_of("settings"), "`settings` must be a mapping")
+            else:
+                self.check_keys(settings, {"unknown_calls"}, "settings")
+                mode = settings.get("unknown_calls")
+                if mode is not None:
+                    if mode not in UNKNOWN_CALL_MODES:
+                        self.error(settings.line_of("unknown_calls"),
+                                   f"unknown_calls must be one of {', '.join(UNKNOWN_CALL_MODES)}")
+                    else:
+                        self.unknown_calls = mode
+        hosts = doc.get("hosts")
+        if hosts is not None:
+            self.parse_hosts(hosts, doc.line_of("hosts"))
+        policy = doc.get("policy")
+        if policy is not None:
+            self.policy_layers.append(self.parse_policy(policy, doc.line_of("policy")))
+
+    def parse_list(self, doc: LineDict, section: str, parse: Callable[[LineDict], Any]) -> None:
+        """Parse every entry of a list section; a later entry with the same id replaces an earlier one."""
+        items = doc.get(section)
+        if items is None:
+            return
+        if not isinstance(items, LineList):
+            self.error(doc.line_of(section), f"`{section}` must be a list")
+            return
+        for index, item in enumerate(items):
+            if not isinstance(item, LineDict):
+                self.error(items.line_of(index), f"each entry of `{section}` must be a mapping")
+                continue
+            entry = parse(item)
+            if entry is not None:
+                self.entries[section][entry.id] = entry
+
+    # -- sections ------------------------------------------------------------------
+    def parse_source(self, node: LineDict) -> SourceRule | None:
+        """A `sources:` entry: calls returning PII laid out as `returns` (optionally only for some URLs)."""
+        self.check_keys(node, {"id", "description", "calls", "returns", "url", "url_matches"},
+                        "a source", ("id", "calls", "returns"))
+        ident = self.entry_id(node)
+        patterns = self.patterns(node)
+        shape = None
+        if "returns" in node:
+            before = len(self.problems)
+            shape = self.shape(node["returns"], node.line_of("returns"))
+            if shape is None and len(self.problems) == before:
+                self.error(node.line_of("returns"), "`returns` describes no PII kind")
+        url = self.arg_spec(node["url"], node.line_of("url")) if "url" in node else None
+        globs = node.get("url_matches", [])
+        if isinstance(globs, str):
+            globs = [globs]
+        if (url is None) != (not globs):
+            self.error(node.line, "`url` and `url_matches` go together: which argument, which URLs")
+        if ident is None or not patterns or shape is None:
+            return None
+        return SourceRule(ident, self.text(node, "description"), patterns, shape, url,
+                          tuple(str(g) for g in globs), self.origin(node))
+
+    def parse_sink(self, node: LineDict) -> SinkRule | None:
+        """A `sinks:` entry: calls whose `args` leave the app to a `destination` of a `kind`."""
+        self.check_keys(node, {"id", "description", "calls", "args", "kind", "destination", "url"},
+                        "a sink", ("id", "calls", "kind", "destination"))
+        ident = self.entry_id(node)
+        patterns = self.patterns(node)
+        args = self.arg_specs(node, "args")
+        url = self.arg_spec(node["url"], node.line_of("url")) if "url" in node else None
+        kind = self.choice(node, "kind", SinkKind, "sink kind")
+        destination = self.text(node, "destination")
+        if ident is None or not patterns or not kind or not destination:
+            return None
+        return SinkRule(ident, self.text(node, "description"), patterns, args, kind, destination,
+                        url, self.origin(node))
+
+    def parse_sanitizer(self, node: LineDict) -> SanitizerRule | None:
+        """A `sanitizers:` entry: calls whose result carries no PII."""
+        self.check_keys(node, {"id", "description", "calls"}, "a sanitizer", ("id", "calls"))
+        ident = self.entry_id(node)
+        patterns = self.patterns(node)
+        if ident is None or not patterns:
+            return None
+        return SanitizerRule(ident, self.text(node, "description"), patterns, self.origin(node))
+
+    def parse_propagator(self, node: LineDict) -> PropagatorRule | None:
+        """A `propagators:` entry: how PII moves through a call (`effect`, with the arguments it needs)."""
+        self.check_keys(node, {"id", "description", "calls", "effect", "from", "key", "callable"},
+                        "a propagator", ("id", "calls", "effect"))
+        ident = self.entry_id(node)
+        patterns = self.patterns(node)
+        effect = self.choice(node, "effect", PropagatorEffect, "effect")
+        sources = self.arg_specs(node, "from")
+        key = self.arg_spec(node["key"], node.line_of("key")) if "key" in node else None
+        func = self.arg_spec(node["callable"], node.line_of("callable")) if "callable" in node else None
+        if effect in (PropagatorEffect.GET, PropagatorEffect.SET_KEY) and key is None:
+            self.error(node.line, f"effect {effect!r} needs `key`: the argument holding the key")
+        if effect is PropagatorEffect.APPLY and func is None:
+            self.error(node.line, "effect 'apply' needs `callable`: the argument holding the function")
+        if effect in MUTATING_EFFECTS and sources is None:
+            self.error(node.line, f"effect {effect!r} needs `from`: the arguments added to the receiver")
+        if ident is None or not patterns or effect is None:
+            return None
+        return PropagatorRule(ident, self.text(node, "description"), patterns, effect, sources,
+                              key, func, self.origin(node))
+
+    def parse_decorator(self, node: LineDict) -> DecoratorRule | None:
+        """A `decorators:` entry: what a library decorator does to the function it wraps."""
+        self.check_keys(node, {"id", "description", "calls", "effect"}, "a decorator",
+                        ("id", "calls", "effect"))
+        ident = self.entry_id(node)
+        patterns = self.patterns(node)
+        effect = self.choice(node, "effect", DecoratorEffect, "effect")
+        if ident is None or not patterns or effect is None:
+            return None
+        return DecoratorRule(ident, self.text(node, "description"), patterns, effect,
+                             self.origin(node))
+
+    def parse_rule(self, node: LineDict) -> PolicyRule | None:
+        """A `rules:` entry: a reportable rule with its severity and documentation."""
+        self.check_keys(node, {"id", "name", "severity", "title", "explanation", "fix", "policy",
+                               "bad_example", "good_example", "tags"},
+                        "a rule", ("id", "name", "severity", "title"))
+        ident = self.entry_id(node)
+        sev_text = self.text(node, "severity")
+        try:
+            severity = Severity(sev_text)
+        except ValueError:
+            if sev_text:
+                self.error(node.line_of("severity"), f"severity {sev_text!r} is not one of "
+                           + ", ".join(s.value for s in Severity))
+            return None
+        tags = node.get("tags", [])
+        if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+            self.error(node.line_of("tags"), "`tags` must be a list of strings")
+            tags = []
+        if ident is None:
+            return None
+        return PolicyRule(ident, self.text(node, "name", True), severity,
+                          self.text(node, "title", True), self.text(node, "explanation"),
+                          self.text(node, "fix"), self.text(node, "policy"),
+                          self.text(node, "bad_example"), self.text(node, "good_example"),
+                          tuple(tags), self.origin(node))
+
+    def parse_hosts(self, hosts: Any, line: int) -> None:
+        """The `hosts:` mapping of destination class -> host globs."""
+        if not isinstance(hosts, LineDict):
+            self.error(line, "`hosts` must map a destination class to a list of host globs")
+            return
+        for category, globs in hosts.items():
+            cat_line = hosts.line_of(category)
+            if not isinstance(globs, LineList) or not all(isinstance(g, str) for g in globs):
+                self.error(cat_line, f"hosts of {category!r} must be a list of host globs")
+                continue
+            for index, glob in enumerate(globs):
+                if "/" in glob or ":" in glob or not glob.strip():
+                    self.error(globs.line_of(index), f"{glob!r} is not a host glob (no scheme, port or path)")
+                    continue
+                self.hosts.append(HostRule(glob.lower(), str(category), Origin(self.file, globs.line_of(index))))
+
+    def parse_policy(self, policy: Any, line: int) -> list[PolicyEntry]:
+        """The `policy:` entries of one document, in order."""
+        if not isinstance(policy, LineList):
+            self.error(line, "`policy` must be a list of entries")
+            return []
+        result = []
+        for index, node in enumerate(policy):
+            if not isinstance(node, LineDict):
+                self.error(policy.line_of(index), "each policy entry must be a mapping")
+                continue
+            self.check_keys(node, {"rule", "verdict", "destinations", "pii", "hashed"},
+                            "a policy entry", ("verdict", "destinations"))
+            verdict = self.choice(node, "verdict", Verdict, "verdict")
+            if verdict is None:
+                continue
+            rule = node.get("rule")
+            if verdict is not Verdict.ALLOW and not isinstance(rule, str):
+                self.error(node.line, f"a {verdict!r} entry needs `rule`: the rule id it reports")
+                continue
+            dests = str_list(node.get("destinations"))
+            pii = str_list(node.get("pii", ["*"]))
+            if dests is None or pii is None:
+                self.error(node.line, "`destinations` and `pii` must be lists of names (or `*`)")
+                continue
+            hashed = node.get("hashed")
+            if hashed is not None and not isinstance(hashed, bool):
+                self.error(node.line_of("hashed"), "`hashed` must be true or false")
+                continue
+            result.append(PolicyEntry(rule if isinstance(rule, str) else None, verdict,
+                                      frozenset(dests), frozenset(pii), hashed,
+                                      Origin(self.file, node.line)))
+        return result
+
+    # -- final ---------------------------------------------------------------------
+    def finish(self) -> RuleSet:
+        """Check cross-references, apply `disable:`, and return the merged rule set (or raise RulesetError)."""
+        for name in self.shape_defs:
+            if name not in self.shape_cache:
+                label, _body, line = self.shape_defs[name]
+                saved = self.file
+                self.file = label
+                self.named_shape(name, line, ())
+                self.file = saved
+        rules: dict[str, PolicyRule] = {
+            k: v for k, v in self.entries["rules"].items() if k not in self.disabled
+        }
+        policy: list[PolicyEntry] = []
+        for layer in reversed(self.policy_layers):
+            policy.extend(e for e in layer if e.rule is None or e.rule not in self.disabled)
+        for entry in policy:
+            if entry.rule is not None and entry.rule not in rules:
+                self.problems.append((entry.origin.file, entry.origin.line,
+                                      f"policy entry names unknown rule {entry.rule!r}"))
+        if self.problems:
+            raise RulesetError(self.problems)
+
+        def keep(section: str) -> list[Any]:
+            return [v for k, v in self.entries[section].items() if k not in self.disabled]
+
+        return RuleSet(
+            sources=keep("sources"), sinks=keep("sinks"), sanitizers=keep("sanitizers"),
+            propagators=keep("propagators"), decorators=keep("decorators"), hosts=self.hosts, rules=rules, policy=policy,
+            unknown_calls=self.unknown_calls,
+        )
+
+
+def build_ruleset(documents: list[tuple[str, Any]]) -> RuleSet:
+    """Validate parsed YAML documents (label, data) in precedence order and merge them."""
+    builder = RulesetBuilder()
+    for label, doc in documents:
+        builder.add_shapes(label, doc)
+    for label, doc in documents:
+        builder.add_document(label, doc)
+    ruleset = builder.finish()
+    ruleset.files = [label for label, _ in documents]
+    return ruleset
