@@ -12,9 +12,10 @@ from scanner.parse.source import ParsedFile, parse_file
 from scanner.propagate.engine import Engine
 from scanner.propagate.values import Value
 from scanner.resolve.index import ProjectIndex, build_index, module_name_for
+from scanner.resolve.names import ImportedMember, NameResolver
 from scanner.resolve.refs import ClassRef, ExtRef, FuncRef, InstanceRef, ModuleRef
 from scanner.rules.loader import load_rulesets
-from scanner.rules.patterns import ref_text
+from scanner.rules.patterns import ref_from_dotted, ref_text
 
 
 def _project(tmp_path: Path, files: dict[str, str]) -> tuple[ProjectIndex, Engine]:
@@ -116,3 +117,40 @@ def test_classes_methods_and_inherited_methods_resolve(tmp_path: Path) -> None:
     remote = engine.attribute(Value(refs=[InstanceRef(module.classes["Remote"])]), "get_orders")
     assert _ext(remote) == {"sp_api.api.Orders().get_orders"}
     assert isinstance(next(iter(engine.module_member(module, "Child").refs)), ClassRef)
+
+
+def _index(tmp_path: Path, files: dict[str, str]) -> ProjectIndex:
+    parsed: list[ParsedFile] = []
+    for rel, text in files.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        outcome = parse_file(SourceFile(path, rel))
+        assert isinstance(outcome, ParsedFile), outcome
+        parsed.append(outcome)
+    return build_index(parsed, tmp_path)
+
+
+def test_name_resolver_alone_answers_imports_members_and_order(tmp_path: Path) -> None:
+    """Name resolution is its own layer: no engine, no ruleset."""
+    index = _index(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/config.py": "from sp_api.api import Orders as O\nCLIENT = O()\ndef make():\n    pass\n",
+        "pkg/use.py": "import requests as rq\nfrom . import config\nfrom .config import CLIENT, make\n",
+    })
+    names = NameResolver(index)
+    use, config = index.find_module("pkg.use"), index.find_module("pkg.config")
+    assert use is not None and config is not None
+    assert names.member_targets(use, "rq") == [frozenset([ExtRef(ref_from_dotted("requests"))])]
+    pkg = index.find_module("pkg")
+    assert pkg is not None
+    # `from . import config` names pkg's member `config`, which is its submodule
+    assert names.member_targets(use, "config") == [ImportedMember(pkg, "config")]
+    assert names.member_targets(pkg, "config") == [frozenset([ModuleRef(config)])]
+    assert names.member_targets(use, "CLIENT") == [ImportedMember(config, "CLIENT")]
+    assert names.member_targets(use, "make") == [ImportedMember(config, "make")]
+    assert names.member_targets(config, "make") == [frozenset([FuncRef(config.functions["make"])])]
+    assert names.member_targets(config, "CLIENT") == []  # a plain global: only the analysis knows it
+    assert names.member_targets(config, "len") == [frozenset([ExtRef(ref_from_dotted("len"))])]
+    order = [m.name for m in names.dependency_order()]
+    assert order.index("pkg.config") < order.index("pkg.use")
