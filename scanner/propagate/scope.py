@@ -33,6 +33,9 @@ class FrameState:
         self.raised: list[Value] = []
         self._try_stack: list[list[Value]] = []
         self.is_module = func.kind == "module"
+        self.dead = False
+        """True after `return`, `raise`, `break` or `continue`: the rest of the block is
+        unreachable and its path does not join where branches meet."""
 
     # ---- provided by the handler families ----------------------------------------------
     def ev(self, node: cst.BaseExpression) -> Value:
@@ -148,20 +151,28 @@ class FrameState:
 
     def branch(self, runners: list[Callable[[], None]], include_entry: bool) -> None:
         """Run alternative paths from the same entry state and join where they meet
-        (`include_entry`: the state may also pass none of them)."""
+        (`include_entry`: the state may also pass none of them). Paths that end in
+        `return`/`raise`/`break`/`continue` do not reach the join; if none does, what
+        follows is unreachable."""
         entry = self.snapshot()
         results = [entry] if include_entry else []
         for run in runners:
             self.env = dict(entry)
+            self.dead = False
             run()
-            results.append(self.env)
-        self.env = self.join_envs(results)
+            if not self.dead:
+                results.append(self.env)
+        self.dead = not results
+        self.env = self.join_envs(results) if results else entry
 
     def loop(self, body: Callable[[], None]) -> None:
-        """Run a loop body until the PII in the environment stops changing (bounded)."""
+        """Run a loop body until the PII in the environment stops changing (bounded).
+        `break`/`continue` end one pass of the body, never the code after the loop."""
         for _ in range(self.engine.limits.max_loop_rounds):
             before = self.snapshot()
+            self.dead = False
             body()
+            self.dead = False
             self.env = self.join_envs([before, self.env])
             if self.same_pii(before, self.env):
                 break

@@ -35,17 +35,24 @@ class StatementHandlers(FrameState):
             self.exec_block(suite.body)
         elif isinstance(suite, cst.SimpleStatementSuite):
             for small in suite.body:
+                if self.dead:
+                    return
                 self.exec_small(small)
 
     def exec_block(self, stmts: Sequence[cst.BaseStatement]) -> None:
-        """Run statements in order."""
+        """Run statements in order, up to one that leaves the block (code after
+        `return`, `raise`, `break` or `continue` is unreachable and not analysed)."""
         for stmt in stmts:
+            if self.dead:
+                return
             self.exec_stmt(stmt)
 
     def exec_stmt(self, stmt: cst.BaseStatement) -> None:
         """Run one statement; statements without a handler do nothing to PII."""
         if isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
+                if self.dead:
+                    return
                 self.exec_small(small)
             return
         handler = _COMPOUND.get(type(stmt))
@@ -88,14 +95,21 @@ class StatementHandlers(FrameState):
         self.ev(node.value)
 
     def exec_return(self, node: cst.Return) -> None:
-        """`return v`: v's PII becomes part of the function's result."""
+        """`return v`: v's PII becomes part of the function's result; the path ends."""
         if node.value is not None:
             self.returns.append(self.ev(node.value))
+        self.dead = True
 
     def exec_raise(self, node: cst.Raise) -> None:
-        """`raise E(v)`: v's PII reaches `except ... as e` handlers and the caller."""
+        """`raise E(v)`: v's PII reaches `except ... as e` handlers and the caller; the
+        path ends."""
         if node.exc is not None:
             self.note_raise(self.ev(node.exc).with_step(Step(self.path, node, "raised in an exception")))
+        self.dead = True
+
+    def exec_jump(self, node: cst.Break | cst.Continue) -> None:
+        """`break`/`continue`: this pass of the loop body ends here."""
+        self.dead = True
 
     def exec_import(self, node: cst.Import | cst.ImportFrom) -> None:
         """An import binds names to what they resolve to (module-level: also stored)."""
@@ -108,17 +122,51 @@ class StatementHandlers(FrameState):
         """`assert test`: the test is evaluated (for its calls); no PII moves."""
         self.ev(node.test)
 
+    def constant_truth(self, test: cst.BaseExpression) -> bool | None:
+        """Whether a test is always true or always false, when constants say so:
+        `True`/`False`/`None`, number literals, `not` of those, and `==`/`!=`/`in`
+        between names or literals whose text is known in full; None otherwise."""
+        if isinstance(test, cst.Name) and test.value in ("True", "False", "None"):
+            return test.value == "True"
+        if isinstance(test, cst.Integer):
+            return int(test.value.replace("_", ""), 0) != 0
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            inner = self.constant_truth(test.expression)
+            return None if inner is None else not inner
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+            right = test.comparisons[0]
+            if not all(isinstance(n, (cst.Name, cst.SimpleString))
+                       for n in (test.left, right.comparator)):
+                return None
+            left_text, right_text = self.ev(test.left).const, self.ev(right.comparator).const
+            if left_text is None or right_text is None or HOLE in left_text + right_text:
+                return None
+            if isinstance(right.operator, cst.Equal):
+                return left_text == right_text
+            if isinstance(right.operator, cst.NotEqual):
+                return left_text != right_text
+        return None
+
     # ---- compound statements ------------------------------------------------------------
     def exec_if(self, node: cst.If) -> None:
-        """`if`/`elif`/`else`: each branch runs from the same state; the results join."""
+        """`if`/`elif`/`else`: each branch runs from the same state; the results join.
+        A test known from constants (`if False:`, `if MODE == "x":` with a constant
+        MODE) runs only its feasible side."""
         self.ev(node.test)
+        truth = self.constant_truth(node.test)
         orelse = node.orelse
-        runners: list[Callable[[], None]] = [lambda: self.exec_suite(node.body)]
+        body: Callable[[], None] = lambda: self.exec_suite(node.body)  # noqa: E731
+        other: Callable[[], None] | None = None
         if isinstance(orelse, cst.If):
-            runners.append(lambda: self.exec_if(orelse))
+            other = lambda: self.exec_if(orelse)  # noqa: E731
         elif isinstance(orelse, cst.Else):
-            runners.append(lambda: self.exec_suite(orelse.body))
-        self.branch(runners, include_entry=orelse is None)
+            other = lambda: self.exec_suite(orelse.body)  # noqa: E731
+        if truth is True:
+            self.branch([body], include_entry=False)
+        elif truth is False:
+            self.branch([other] if other is not None else [], include_entry=other is None)
+        else:
+            self.branch([body] + ([other] if other is not None else []), include_entry=other is None)
 
     def exec_for(self, node: cst.For) -> None:
         """`for x in items`: x takes the elements of items; the body runs to a fixpoint."""
@@ -152,21 +200,28 @@ class StatementHandlers(FrameState):
         caught = self.pop_try()
         after_body = self.snapshot()
         results = []
-        if node.orelse is not None:
+        if not self.dead and node.orelse is not None:
             self.exec_suite(node.orelse.body)
-        results.append(self.snapshot())
+        if not self.dead:
+            results.append(self.snapshot())
         start = self.join_envs([entry, after_body])
         for handler in node.handlers:
             self.env = dict(start)
+            self.dead = False
             if handler.type is not None:
                 self.ev(handler.type)
             if handler.name is not None and isinstance(handler.name.name, cst.Name):
                 self.bind(handler.name.name.value, join(caught), handler)
             self.exec_suite(handler.body)
-            results.append(self.env)
-        self.env = self.join_envs(results)
+            if not self.dead:
+                results.append(self.env)
+        self.dead = not results
+        self.env = self.join_envs(results) if results else start
         if node.finalbody is not None:
+            ended = self.dead
+            self.dead = False
             self.exec_suite(node.finalbody.body)
+            self.dead = self.dead or ended
 
     def exec_with(self, node: cst.With) -> None:
         """`with cm as x`: x takes the value of cm (what `__enter__` returns is not modelled)."""
@@ -243,6 +298,8 @@ _SMALL: dict[type[cst.CSTNode], Callable[[StatementHandlers, Any], None]] = {
     cst.Import: StatementHandlers.exec_import,
     cst.ImportFrom: StatementHandlers.exec_import,
     cst.Assert: StatementHandlers.exec_assert,
+    cst.Break: StatementHandlers.exec_jump,
+    cst.Continue: StatementHandlers.exec_jump,
 }
 
 _COMPOUND: dict[type[cst.CSTNode], Callable[[StatementHandlers, Any], None]] = {
