@@ -155,12 +155,12 @@ class StatementHandlers(FrameState):
         self.ev(node.test)
         truth = self.constant_truth(node.test)
         orelse = node.orelse
-        body: Callable[[], None] = lambda: self.exec_suite(node.body)  # noqa: E731
+        body: Callable[[], None] = lambda: self.exec_suite(node.body)
         other: Callable[[], None] | None = None
         if isinstance(orelse, cst.If):
-            other = lambda: self.exec_if(orelse)  # noqa: E731
+            other = lambda: self.exec_if(orelse)
         elif isinstance(orelse, cst.Else):
-            other = lambda: self.exec_suite(orelse.body)  # noqa: E731
+            other = lambda: self.exec_suite(orelse.body)
         if truth is True:
             self.branch([body], include_entry=False)
         elif truth is False:
