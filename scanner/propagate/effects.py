@@ -30,6 +30,9 @@ def apply_effect(engine: Analysis, frame: CallerFrame, node: cst.Call, rule: Pro
     does not decide it, so the call counts as unknown code)."""
     effect = rule.effect
     source = selected(args, receiver, rule.sources)
+    if effect is PropagatorEffect.TEXT:
+        return flatten(engine.as_text(frame, source, node))
+    source = engine.instance_facts(source)
     key_value = pick(args, receiver, rule.key) if rule.key is not None else None
     key = key_value.const if key_value is not None and key_value.const is not None \
         and HOLE not in key_value.const else None

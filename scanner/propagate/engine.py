@@ -208,7 +208,10 @@ class Engine:
             elif isinstance(ref, ModuleRef):
                 results.append(self.module_member(ref.module, name))
             elif isinstance(ref, InstanceRef):
-                results.append(self.objects.instance_attr(ref.cls, name))
+                if name == "__dict__":
+                    results.append(self.objects.instance_facts(Value(refs=[ref])).only_facts())
+                else:
+                    results.append(self.objects.instance_attr(ref.cls, name))
             elif isinstance(ref, ClassRef):
                 results.append(self.objects.class_attr(ref.cls, name))
         if not base.refs and for_call:
@@ -219,7 +222,26 @@ class Engine:
 
     def instance_facts(self, value: Value) -> Value:
         """`value` plus the PII held in the attributes of the project instances it refers to."""
+        if not value.refs:
+            return value
         return self.objects.instance_facts(value)
+
+    def as_text(self, frame: CallerFrame, value: Value, node: cst.CSTNode) -> Value:
+        """`value` as it is formatted into a string: an instance of a project class
+        whose class defines `__str__` (or `__repr__`) gives what that method returns;
+        one that does not gives all its fields."""
+        if not any(isinstance(r, InstanceRef) for r in value.refs):
+            return value
+        parts = [value]
+        for ref in value.refs:
+            if isinstance(ref, InstanceRef):
+                method = self.objects.find_method(ref.cls, "__str__") or \
+                    self.objects.find_method(ref.cls, "__repr__")
+                if method is not None:
+                    parts.append(self.invoke(frame, method, Value(refs=[ref]), [], node))
+                else:
+                    parts.append(self.objects.instance_facts(Value(refs=[ref])))
+        return join(parts)
 
     # ---- calls --------------------------------------------------------------------
     def call(self, frame: CallerFrame, node: cst.Call, callee: Value, receiver: Value | None,

@@ -90,14 +90,15 @@ class ExpressionHandlers(FrameState):
         return Value(const=text) if isinstance(text, str) else CLEAN
 
     def ev_fstring(self, node: cst.FormattedString) -> Value:
-        """An f-string: the PII of every field as text; constant text where fields are."""
+        """An f-string: the PII of every field as text (an instance through `__str__`,
+        or all its fields); constant text where fields are."""
         parts: list[Value] = []
         text: list[str] = []
         for part in node.parts:
             if isinstance(part, cst.FormattedStringText):
                 text.append(part.value)
             elif isinstance(part, cst.FormattedStringExpression):
-                value = self.ev(part.expression)
+                value = self.engine.as_text(self, self.ev(part.expression), part)
                 if part.format_spec:
                     for spec in part.format_spec:
                         if isinstance(spec, cst.FormattedStringExpression):
@@ -109,13 +110,14 @@ class ExpressionHandlers(FrameState):
 
     def ev_collection(self, node: cst.List | cst.Tuple | cst.Set) -> Value:
         """A list, tuple or set display: each element's PII at its position (and, for
-        lists and sets, under `[]`); a `*spread` adds its elements under `[]`."""
+        lists and sets, under `[]`); a `*spread` adds its elements under `[]`; an
+        instance of a project class brings its fields."""
         items: list[tuple[str | None, Value]] = []
         for i, el in enumerate(node.elements):
             if isinstance(el, cst.StarredElement):
                 items.append((LIST_KEY, elements(self.ev(el.value))))
             else:
-                items.append((str(i), self.ev(el.value)))
+                items.append((str(i), self.engine.instance_facts(self.ev(el.value))))
         return build_container(items, list_like=not isinstance(node, cst.Tuple))
 
     def ev_dict(self, node: cst.Dict) -> Value:
@@ -128,7 +130,7 @@ class ExpressionHandlers(FrameState):
                 spread.append(self.ev(el.value).only_facts())
                 continue
             key = self.ev(el.key)
-            value = self.ev(el.value)
+            value = self.engine.instance_facts(self.ev(el.value))
             k = key.const if key.const is not None and HOLE not in key.const else None
             items.append((k, value))
             if key.facts:
@@ -176,6 +178,7 @@ class ExpressionHandlers(FrameState):
             merged = join([left.only_facts(), right.only_facts()])
             return Value(merged.facts, const=const)
         if isinstance(op, cst.Modulo) and left.const is not None:
+            right = self.engine.as_text(self, right, node)
             return Value(flatten(join([left, right])).facts, const=percent_template(left.const))
         return flatten(join([left, right]))
 

@@ -63,3 +63,6 @@ class Analysis(Protocol):
 
     def instance_facts(self, value: Value) -> Value:
         """`value` plus the PII held in the attributes of the project instances it is."""
+
+    def as_text(self, frame: CallerFrame, value: Value, node: cst.CSTNode) -> Value:
+        """`value` as it is formatted into a string (through `__str__` for instances)."""

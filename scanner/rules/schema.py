@@ -85,6 +85,8 @@ class PropagatorEffect(TextEnum):
 
     PRESERVE = "preserve"
     FLATTEN = "flatten"
+    TEXT = "text"
+    """Like `flatten`, but a project instance is formatted through its `__str__`."""
     HASH = "hash"
     ELEMENTS = "elements"
     WRAP_LIST = "wrap_list"
