@@ -19,7 +19,7 @@ from scanner.propagate.values import (
     wrap,
 )
 from scanner.rules.schema import PropagatorEffect, PropagatorRule
-from scanner.rules.shapes import LIST_KEY, Shape
+from scanner.rules.shapes import KEY_KEY, LIST_KEY, Shape
 from scanner.rules.urls import HOLE
 
 
@@ -53,10 +53,13 @@ def apply_effect(engine: Analysis, frame: CallerFrame, node: cst.Call, rule: Pro
     if effect is PropagatorEffect.VALUES:
         return get_key(source, None)
     if effect is PropagatorEffect.ITEMS:
-        pair_items: list[tuple[str | None, Value]] = [("0", CLEAN), ("1", get_key(source, None))]
+        pair_items: list[tuple[str | None, Value]] = [
+            ("0", source.map_shapes(_mapping_keys)), ("1", get_key(source, None))]
         return wrap(build_container(pair_items, list_like=False), LIST_KEY)
     if effect is PropagatorEffect.KEYS:
-        return source.map_shapes(_keys_of)
+        return source.map_shapes(Shape.keys)
+    if effect is PropagatorEffect.COUNT:
+        return wrap(flatten(elements(source)), KEY_KEY)
     if effect is PropagatorEffect.ZIP:
         columns: list[tuple[str | None, Value]] = [
             (str(i), elements(a.value)) for i, a in enumerate(args) if not a.star]
@@ -67,7 +70,9 @@ def apply_effect(engine: Analysis, frame: CallerFrame, node: cst.Call, rule: Pro
             added = wrap(source, LIST_KEY)
         elif effect is PropagatorEffect.SET_KEY:
             added = wrap(source, key or "*")
-        if receiver_node is not None and added.facts:
+        if effect is PropagatorEffect.SET_KEY and key_value is not None and key_value.facts:
+            added = join([added, wrap(flatten(key_value), KEY_KEY)])
+        if receiver_node is not None and (added.facts or isinstance(receiver_node, cst.Subscript)):
             frame.add_to(receiver_node, added, node)
         if effect is PropagatorEffect.SET_KEY:
             return join([get_key(receiver or CLEAN, key), source])
@@ -83,11 +88,6 @@ def apply_effect(engine: Analysis, frame: CallerFrame, node: cst.Call, rule: Pro
     return None
 
 
-def _keys_of(shape: Shape) -> Shape | None:
-    """What the keys of a mapping carry: a leaf's kinds; the kinds of a mapping whose
-    keys are dynamic and itself PII; else nothing."""
-    if not shape.children:
-        return shape
-    if "*" in shape.children and shape.kinds:
-        return Shape.leaf(shape.kinds)
-    return Shape.leaf(shape.kinds) if shape.kinds else None
+def _mapping_keys(shape: Shape) -> Shape | None:
+    """The keys of a structured value (a leaf, such as text being enumerated, has none)."""
+    return shape.keys() if shape.children else None

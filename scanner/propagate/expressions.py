@@ -24,7 +24,7 @@ from scanner.propagate.values import (
     wrap,
 )
 from scanner.resolve.refs import FuncRef
-from scanner.rules.shapes import LIST_KEY
+from scanner.rules.shapes import KEY_KEY, LIST_KEY
 from scanner.rules.urls import HOLE
 
 
@@ -122,7 +122,8 @@ class ExpressionHandlers(FrameState):
 
     def ev_dict(self, node: cst.Dict) -> Value:
         """A dict display: each value's PII under its constant key (`*` if dynamic); PII
-        in keys is kept under `*` as text; `**spread` keeps the spread's fields."""
+        in keys is kept, as text, as the mapping's keys; `**spread` keeps the spread's
+        fields."""
         items: list[tuple[str | None, Value]] = []
         spread: list[Value] = []
         for el in node.elements:
@@ -134,12 +135,12 @@ class ExpressionHandlers(FrameState):
             k = key.const if key.const is not None and HOLE not in key.const else None
             items.append((k, value))
             if key.facts:
-                items.append((None, flatten(key)))
+                items.append((KEY_KEY, flatten(key)))
         return join([build_container(items, list_like=False)] + spread)
 
     def ev_comprehension(self, node: cst.BaseComp) -> Value:
         """A comprehension or generator: the element's PII under `[]` (a dict
-        comprehension: values under their key, PII in keys under `*`); its names stay local."""
+        comprehension: values under their key, PII in keys as its keys); its names stay local."""
         saved = self.env
         self.env = dict(saved)
         try:
@@ -148,11 +149,8 @@ class ExpressionHandlers(FrameState):
                 key = self.ev(node.key)
                 value = self.ev(node.value)
                 k = key.const if key.const is not None and HOLE not in key.const else None
-                items = [(k, value)] + ([(None, flatten(key))] if key.facts else [])
-                result = build_container(items, list_like=False)
-                if key.facts:
-                    result = join([result, wrap(flatten(key), "*")])
-                return result
+                items = [(k, value)] + ([(KEY_KEY, flatten(key))] if key.facts else [])
+                return build_container(items, list_like=False)
             assert isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp))
             element = self.ev(node.elt)
             return wrap(element, LIST_KEY)

@@ -7,9 +7,9 @@ import libcst as cst
 
 from scanner.propagate.records import field_key, global_key
 from scanner.propagate.scope import FrameState
-from scanner.propagate.values import CLEAN, Step, Value, get_index, join, wrap
+from scanner.propagate.values import CLEAN, Step, Value, flatten, get_index, join, wrap
 from scanner.resolve.refs import ClassRef, InstanceRef, ModuleRef
-from scanner.rules.shapes import LIST_KEY
+from scanner.rules.shapes import KEY_KEY, LIST_KEY
 from scanner.rules.urls import HOLE
 
 
@@ -51,26 +51,36 @@ class TargetHandlers(FrameState):
         """Add `value` into the container or object that `target` denotes.
 
         `a.b[k] = v` and `a.b.append(v)` both make `a` carry `v` under the path
-        `b -> k` (or `b -> []`); `self.x = v` also updates the attribute store of the
+        `b -> k` (or `b -> []`); PII in a key `k` becomes the keys of that mapping;
+        `self.x = v` also updates the attribute store of the
         class, so other methods see it. The root name is updated where it lives: this
         frame, an enclosing function's frame, or the module's globals in the store."""
         keys: list[str] = []
+        key_values: list[Value] = []
         node = target
         while True:
             if isinstance(node, cst.Attribute):
                 keys.insert(0, node.attr.value)
+                key_values.insert(0, CLEAN)
                 node = node.value
             elif isinstance(node, cst.Subscript):
-                keys.insert(0, self.subscript_key(node) or "*")
+                key_value = self.subscript_value(node)
+                key_text = key_value.const if key_value.const is not None \
+                    and HOLE not in key_value.const else None
+                keys.insert(0, key_text or "*")
+                key_values.insert(0, key_value)
                 node = node.value
             elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
                 # `d.setdefault(k, []).append(v)`: the call returned a part of `d`.
                 keys.insert(0, "*")
+                key_values.insert(0, CLEAN)
                 node = node.func.value
             else:
                 break
         if not isinstance(node, cst.Name):
             self.ev(node)
+            return
+        if not replace and not value.facts and not any(kv.facts for kv in key_values):
             return
         root_name = node.value
         root = self.lookup(root_name)
@@ -80,6 +90,13 @@ class TargetHandlers(FrameState):
         wrapped = value
         for key in reversed(keys):
             wrapped = wrap(wrapped, key)
+        # PII used as a key (`counts[email] += 1`) becomes the keys of that mapping.
+        for depth, key_value in enumerate(key_values):
+            if key_value.facts:
+                as_key = wrap(flatten(key_value).with_step(step), KEY_KEY)
+                for key in reversed(keys[:depth]):
+                    as_key = wrap(as_key, key)
+                wrapped = join([wrapped, as_key])
         if keys:
             rest = value
             for key in reversed(keys[1:]):
@@ -110,14 +127,11 @@ class TargetHandlers(FrameState):
             elif isinstance(ref, ModuleRef):
                 self.engine.store_write(global_key(ref.module.name, name), value, self.ctx)
 
-    def subscript_key(self, node: cst.Subscript) -> str | None:
-        """The constant key of `x[key]`, if it is one."""
+    def subscript_value(self, node: cst.Subscript) -> Value:
+        """The value of the key in `x[key]` (clean for slices and tuples of keys)."""
         if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
-            return None
-        key = self.ev(node.slice[0].slice.value)
-        if key.const is not None and HOLE not in key.const:
-            return key.const
-        return None
+            return CLEAN
+        return self.ev(node.slice[0].slice.value)
 
 
 def _expr_text(node: cst.CSTNode) -> str:

@@ -94,6 +94,9 @@ class PropagatorEffect(TextEnum):
     VALUES = "values"
     ITEMS = "items"
     KEYS = "keys"
+    COUNT = "count"
+    """A mapping whose keys are the elements of the input and whose values are counts
+    (`Counter(emails)`, `dict.fromkeys(emails)`)."""
     ZIP = "zip"
     ADD_ELEMENT = "add_element"
     ADD_ALL = "add_all"

@@ -5,7 +5,8 @@ A `Shape` is an immutable, interned tree. Children are keyed by *normalised* fie
 and `buyer-email` all name the same field. Two keys are special:
 
 * ``[]`` — the elements of a list (or the items of an iterable),
-* ``*``  — any key (a mapping with dynamic keys).
+* ``*``  — any key (a mapping with dynamic keys),
+* ``{}`` — the keys themselves, when they carry PII (`d[email] = n`).
 
 A node may also name a ``via`` child: keys it does not know are looked up in that
 child (an SDK response object whose attributes fall through to its payload).
@@ -22,6 +23,8 @@ from collections.abc import Iterable
 
 LIST_KEY = "[]"
 ANY_KEY = "*"
+KEY_KEY = "{}"
+"""The keys of a mapping, when they carry PII (`d[email] = ...`, `Counter(emails)`)."""
 MAX_DEPTH = 12
 
 _INTERNED: weakref.WeakValueDictionary[tuple[object, ...], Shape] = weakref.WeakValueDictionary()
@@ -32,7 +35,7 @@ its children, which stay valid because the interned node keeps its children aliv
 
 def normalize_key(key: str) -> str:
     """The canonical spelling of a field name used for shape look-ups."""
-    if key in (LIST_KEY, ANY_KEY):
+    if key in (LIST_KEY, ANY_KEY, KEY_KEY):
         return key
     return key.lower().replace("_", "").replace("-", "").replace(" ", "")
 
@@ -154,17 +157,28 @@ class Shape:
             return self.children[LIST_KEY]
         if any(k.isdigit() for k in self.children):
             return self.merged()
+        if KEY_KEY in self.children:
+            return self.children[KEY_KEY]
         if self.via is not None:
             return self.children[self.via].elements()
         return None
 
     def merged(self) -> Shape | None:
-        """The union of every field: what a dynamic key or `.values()` can yield."""
+        """The union of every field: what a dynamic key or `.values()` can yield (the
+        mapping's keys are not among its values)."""
         if not self.children:
             return self
         if self._merged is None:
-            self._merged = union(self.children.values())
+            self._merged = union(v for k, v in self.children.items() if k != KEY_KEY)
         return self._merged
+
+    def keys(self) -> Shape | None:
+        """What the keys of this mapping carry: PII stored as keys, and the mapping's own
+        kinds (a leaf's parts are all the leaf)."""
+        if not self.children:
+            return self
+        own = Shape.leaf(self.kinds) if self.kinds else None
+        return union([self.children.get(KEY_KEY), own])
 
     def flatten(self) -> Shape | None:
         """A leaf with every PII kind found anywhere below this node."""
