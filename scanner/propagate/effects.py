@@ -15,6 +15,9 @@ from scanner.propagate.values import (
     elements,
     flatten,
     get_key,
+    held,
+    holding,
+    item_of,
     join,
     wrap,
 )
@@ -37,25 +40,26 @@ def apply_effect(engine: Analysis, frame: CallerFrame, node: cst.Call, rule: Pro
     key = key_value.const if key_value is not None and key_value.const is not None \
         and HOLE not in key_value.const else None
     if effect is PropagatorEffect.PRESERVE:
-        return source.only_facts()
+        return Value(source.facts, holding(held(source)))
     if effect is PropagatorEffect.FLATTEN:
         return flatten(source)
     if effect is PropagatorEffect.HASH:
         return flatten(source, hashed=True)
     if effect is PropagatorEffect.ELEMENTS:
-        return elements(source)
+        return item_of(source, elements(source))
     if effect is PropagatorEffect.WRAP_LIST:
         return wrap(source, LIST_KEY)
     if effect is PropagatorEffect.GET:
         if rule.key is not None and not is_given(args, rule.key):
-            return elements(source)
-        return get_key(source, key)
+            return item_of(source, elements(source))
+        return item_of(source, get_key(source, key))
     if effect is PropagatorEffect.VALUES:
-        return get_key(source, None)
+        return Value(get_key(source, None).facts, holding(held(source)))
     if effect is PropagatorEffect.ITEMS:
         pair_items: list[tuple[str | None, Value]] = [
-            ("0", source.map_shapes(_mapping_keys)), ("1", get_key(source, None))]
-        return wrap(build_container(pair_items, list_like=False), LIST_KEY)
+            ("0", source.map_shapes(_mapping_keys)), ("1", item_of(source, get_key(source, None)))]
+        pair = build_container(pair_items, list_like=False)
+        return Value(wrap(pair, LIST_KEY).facts, holding(pair.refs))
     if effect is PropagatorEffect.KEYS:
         return source.map_shapes(Shape.keys)
     if effect is PropagatorEffect.COUNT:

@@ -20,6 +20,7 @@ from scanner.propagate.values import (
     flatten,
     get_index,
     get_key,
+    item_of,
     join,
     wrap,
 )
@@ -51,8 +52,12 @@ class ExpressionHandlers(FrameState):
 
     def ev_subscript(self, node: cst.Subscript) -> Value:
         """`x[k]`: field k of x's PII (a constant index or key keeps precision; a dynamic
-        key yields every field; a slice keeps x's PII)."""
+        key yields every field; a slice keeps x's PII), and the functions or objects x
+        holds (a dispatch table)."""
         base = self.ev(node.value)
+        return item_of(base, self._subscript(node, base))
+
+    def _subscript(self, node: cst.Subscript, base: Value) -> Value:
         if len(node.slice) != 1:
             return get_index(base, None)
         sl = node.slice[0].slice

@@ -139,7 +139,7 @@ class ExternalCalls:
             value = apply_effect(self.engine, frame, node, propagator[1], receiver, receiver_node, args)
             if value is None:
                 value = self.unknown_result(receiver, args)
-            return Value(value.facts, result_refs, value.const)
+            return Value(value.facts, [*result_refs, *value.refs], value.const)
         if method == "format" and receiver is not None and receiver.const is not None:
             merged = self.unknown_result(receiver, args)
             return Value(flatten(merged).facts, result_refs, format_template(receiver.const))

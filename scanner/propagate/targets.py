@@ -7,7 +7,7 @@ import libcst as cst
 
 from scanner.propagate.records import field_key, global_key
 from scanner.propagate.scope import FrameState
-from scanner.propagate.values import CLEAN, Step, Value, flatten, get_index, join, wrap
+from scanner.propagate.values import CLEAN, Step, Value, flatten, get_index, item_of, join, wrap
 from scanner.resolve.refs import ClassRef, InstanceRef, ModuleRef
 from scanner.rules.shapes import KEY_KEY, LIST_KEY
 from scanner.rules.urls import HOLE
@@ -40,7 +40,7 @@ class TargetHandlers(FrameState):
                 if isinstance(el, cst.StarredElement):
                     self.assign(el.value, wrap(get_index(value, None), LIST_KEY), stmt)
                 else:
-                    self.assign(el.value, get_index(value, i), stmt)
+                    self.assign(el.value, item_of(value, get_index(value, i)), stmt)
         elif isinstance(target, (cst.Attribute, cst.Subscript)):
             self.add_to(target, value, stmt, replace=True)
         elif isinstance(target, cst.StarredElement):

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from scanner.model import StepKind
-from scanner.resolve.refs import AnyRef, BoundMethod, InstanceRef
+from scanner.resolve.refs import AnyRef, BoundMethod, Holds, InstanceRef
 from scanner.rules.shapes import LIST_KEY, Shape, normalize_key, union
 
 
@@ -201,11 +201,45 @@ def wrap(value: Value, key: str) -> Value:
     return value.map_shapes(lambda s: s.wrap(key))
 
 
+MAX_HELD_REFS = 16
+"""A container holding more distinct references than this forgets them."""
+
+
+def held(value: Value) -> frozenset[AnyRef]:
+    """The references the items of a container value are (see `Holds`)."""
+    found: set[AnyRef] = set()
+    for ref in value.refs:
+        if isinstance(ref, Holds):
+            found |= ref.refs
+    return frozenset(found)
+
+
+def holding(refs: Iterable[AnyRef]) -> list[AnyRef]:
+    """The references of a container whose items are `refs` (none if there are none or
+    too many)."""
+    items = frozenset(r for r in refs if not (isinstance(r, Holds) and any(
+        isinstance(inner, Holds) for inner in r.refs)))  # two levels at most: (k, fn) pairs
+    if not items or len(items) > MAX_HELD_REFS:
+        return []
+    return [Holds(items)]
+
+
+def item_of(value: Value, part: Value) -> Value:
+    """`part` (the PII of one item of container `value`) with the references the items
+    of `value` are."""
+    inner = held(value)
+    return Value(part.facts, part.refs | inner, part.const) if inner else part
+
+
 def build_container(items: list[tuple[str | None, Value]], list_like: bool) -> Value:
     """A container from (key, value) pairs; None keys are dynamic (stored under `*`).
 
-    For sequences, keys are positions and every element is also reachable as `[]`."""
+    For sequences, keys are positions and every element is also reachable as `[]`.
+    References among the values (functions in a dispatch table) are kept as `Holds`."""
     facts: list[Fact | None] = []
+    inner: set[AnyRef] = set()
+    for _, val in items:
+        inner |= val.refs
     by_origin: dict[tuple[Origin, bool], tuple[dict[str, list[Shape]], tuple[Step, ...]]] = {}
     for key, val in items:
         for f in val.facts.values():
@@ -218,9 +252,14 @@ def build_container(items: list[tuple[str | None, Value]], list_like: bool) -> V
         shape = Shape.make({k: u for k, v in children.items() if (u := union(v)) is not None})
         if shape is not None:
             facts.append(Fact(origin, shape, hashed, trace))
-    return Value.of_facts(facts)
+    return Value.of_facts(facts, holding(inner))
 
 
 def element_refs(refs: frozenset[AnyRef]) -> list[AnyRef]:
-    """What iterating over a reference yields: instances stay instances; others unknown."""
-    return [r for r in refs if isinstance(r, (InstanceRef, BoundMethod))]
+    """What iterating over a value with these references yields: the items of a
+    container that holds references; instances stay instances; others unknown."""
+    found: list[AnyRef] = [r for r in refs if isinstance(r, (InstanceRef, BoundMethod))]
+    for ref in refs:
+        if isinstance(ref, Holds):
+            found.extend(ref.refs)
+    return found

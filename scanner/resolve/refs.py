@@ -71,4 +71,12 @@ class BoundMethod:
     receiver_refs: frozenset[AnyRef]
 
 
-AnyRef = ExtRef | ModuleRef | FuncRef | ClassRef | InstanceRef | BoundMethod
+@dataclass(frozen=True)
+class Holds:
+    """A container whose items are these references: a dispatch table of functions, a
+    list of hooks or clients. Indexing or iterating it yields them."""
+
+    refs: frozenset[AnyRef]
+
+
+AnyRef = ExtRef | ModuleRef | FuncRef | ClassRef | InstanceRef | BoundMethod | Holds
