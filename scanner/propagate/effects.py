@@ -14,6 +14,7 @@ from scanner.propagate.values import (
     build_container,
     elements,
     flatten,
+    get_index,
     get_key,
     held,
     holding,
@@ -62,6 +63,8 @@ def apply_effect(engine: Analysis, frame: CallerFrame, node: cst.Call, rule: Pro
         return Value(wrap(pair, LIST_KEY).facts, holding(pair.refs))
     if effect is PropagatorEffect.KEYS:
         return source.map_shapes(Shape.keys)
+    if effect is PropagatorEffect.MAPPING:
+        return _mapping(args)
     if effect is PropagatorEffect.COUNT:
         return wrap(flatten(elements(source)), KEY_KEY)
     if effect is PropagatorEffect.ZIP:
@@ -95,3 +98,28 @@ def apply_effect(engine: Analysis, frame: CallerFrame, node: cst.Call, rule: Pro
 def _mapping_keys(shape: Shape) -> Shape | None:
     """The keys of a structured value (a leaf, such as text being enumerated, has none)."""
     return shape.keys() if shape.children else None
+
+
+def _mapping(args: list[Arg]) -> Value:
+    """`dict(...)`-like construction: keyword arguments under their names, `**m` and
+    positional mappings as they are, a positional sequence of pairs as keys and values."""
+    named: list[tuple[str | None, Value]] = [
+        (a.keyword, a.value) for a in args if a.keyword is not None and not a.star]
+    parts = [build_container(named, list_like=False)]
+    for arg in args:
+        if arg.star == "**":
+            parts.append(arg.value)
+        elif arg.keyword is None and not arg.star:
+            parts.append(_pairs_as_mapping(arg.value))
+    return join(parts)
+
+
+def _pairs_as_mapping(value: Value) -> Value:
+    """A mapping as given, or a sequence of (key, value) pairs as a mapping whose keys
+    carry the first items' PII and whose values the second items'."""
+    pairs = elements(value)
+    if not pairs.facts:
+        return Value(value.facts, value.refs)
+    keys = wrap(flatten(get_index(pairs, 0)), KEY_KEY)
+    values = wrap(get_index(pairs, 1), "*")
+    return join([keys, values])

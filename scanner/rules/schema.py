@@ -94,6 +94,9 @@ class PropagatorEffect(TextEnum):
     VALUES = "values"
     ITEMS = "items"
     KEYS = "keys"
+    MAPPING = "mapping"
+    """A mapping built from keyword arguments (constant keys), mappings and sequences
+    of (key, value) pairs (`dict(a=x)`, `dict(zip(ks, vs))`, `SimpleNamespace(a=x)`)."""
     COUNT = "count"
     """A mapping whose keys are the elements of the input and whose values are counts
     (`Counter(emails)`, `dict.fromkeys(emails)`)."""
