@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from scanner.propagate.arguments import is_given, pick, selected
+from scanner.propagate.arguments import is_given, numbered, pick, selected
 from scanner.propagate.records import Arg
 from scanner.propagate.services import Analysis, CallerFrame
 from scanner.propagate.values import (
@@ -22,7 +22,8 @@ from scanner.propagate.values import (
     join,
     wrap,
 )
-from scanner.rules.schema import PropagatorEffect, PropagatorRule
+from scanner.resolve.refs import ExtRef
+from scanner.rules.schema import ArgSpec, PropagatorEffect, PropagatorRule
 from scanner.rules.shapes import KEY_KEY, LIST_KEY, Shape
 from scanner.rules.urls import HOLE
 
@@ -84,6 +85,24 @@ def apply_effect(engine: Analysis, frame: CallerFrame, node: cst.Call, rule: Pro
         if effect is PropagatorEffect.SET_KEY:
             return join([get_key(receiver or CLEAN, key), source])
         return CLEAN
+    if effect in (PropagatorEffect.INVOKE, PropagatorEffect.BIND):
+        assert rule.callable is not None
+        func = pick(args, receiver, rule.callable)
+        if rule.callable.receiver:  # `task.delay(...)`: only a project function is run
+            func = Value(refs=[r for r in func.refs if not isinstance(r, ExtRef)])
+        if not func.refs:
+            return None
+        forwarded = _forwarded(args, receiver, rule.callable, rule.sources, node)
+        result = engine.call(frame, node, func, None, None, None, forwarded)
+        return Value(refs=func.refs) if effect is PropagatorEffect.BIND else result
+    if effect is PropagatorEffect.TUPLE:
+        positions: list[tuple[str | None, Value]] = []
+        for position, arg in numbered(args):
+            if arg.star == "*":
+                positions.append((LIST_KEY, elements(arg.value)))
+            elif not arg.star and arg.keyword is None:
+                positions.append((str(position), arg.value))
+        return build_container(positions, list_like=False)
     if effect is PropagatorEffect.APPLY:
         assert rule.callable is not None
         func = pick(args, receiver, rule.callable)
@@ -123,3 +142,21 @@ def _pairs_as_mapping(value: Value) -> Value:
     keys = wrap(flatten(get_index(pairs, 0)), KEY_KEY)
     values = wrap(get_index(pairs, 1), "*")
     return join([keys, values])
+
+
+def _forwarded(args: list[Arg], receiver: Value | None, callable_spec: ArgSpec,
+               sources: tuple[ArgSpec, ...] | None, node: cst.CSTNode) -> list[Arg]:
+    """The arguments a library passes on to the function it runs: each `from` argument
+    spread as `*args`; without `from`, the arguments after the function (all of them
+    when the function is the receiver), keywords other than the function's own."""
+    if sources is not None:
+        return [Arg(None, "*", pick(args, receiver, spec), node) for spec in sources]
+    forwarded: list[Arg] = []
+    for position, arg in numbered(args):
+        if arg.keyword is not None:
+            if arg.keyword != callable_spec.name:
+                forwarded.append(arg)
+        elif callable_spec.receiver or (callable_spec.position is not None and (
+                position > callable_spec.position or (arg.star and position >= callable_spec.position))):
+            forwarded.append(arg)
+    return forwarded

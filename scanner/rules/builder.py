@@ -9,6 +9,7 @@ from typing import Any
 from scanner.model import Severity, SinkKind, Verdict
 from scanner.rules.document import DocumentReader, RulesetError, str_list
 from scanner.rules.schema import (
+    CALLING_EFFECTS,
     MUTATING_EFFECTS,
     DecoratorEffect,
     DecoratorRule,
@@ -164,8 +165,8 @@ class RulesetBuilder(DocumentReader):
         func = self.arg_spec(node["callable"], node.line_of("callable")) if "callable" in node else None
         if effect in (PropagatorEffect.GET, PropagatorEffect.SET_KEY) and key is None:
             self.error(node.line, f"effect {effect!r} needs `key`: the argument holding the key")
-        if effect is PropagatorEffect.APPLY and func is None:
-            self.error(node.line, "effect 'apply' needs `callable`: the argument holding the function")
+        if effect in CALLING_EFFECTS and func is None:
+            self.error(node.line, f"effect {effect!r} needs `callable`: the argument holding the function")
         if effect in MUTATING_EFFECTS and sources is None:
             self.error(node.line, f"effect {effect!r} needs `from`: the arguments added to the receiver")
         if ident is None or not patterns or effect is None:

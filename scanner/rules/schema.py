@@ -105,7 +105,19 @@ class PropagatorEffect(TextEnum):
     ADD_ALL = "add_all"
     SET_KEY = "set_key"
     APPLY = "apply"
+    INVOKE = "invoke"
+    """Calls the function in `callable` with the call's other arguments (those after it;
+    or, with `from`, each `from` argument spread as `*args`) and returns its result:
+    executors, threads, task queues."""
+    BIND = "bind"
+    """Like `invoke` (the function runs with the bound arguments now), and returns the
+    function itself for later calls: `functools.partial`."""
+    TUPLE = "tuple"
+    """A tuple of the positional arguments, each at its position (`asyncio.gather`)."""
 
+
+CALLING_EFFECTS = frozenset({PropagatorEffect.APPLY, PropagatorEffect.INVOKE, PropagatorEffect.BIND})
+"""Effects that call the function given in `callable`."""
 
 MUTATING_EFFECTS = frozenset(
     {PropagatorEffect.ADD_ELEMENT, PropagatorEffect.ADD_ALL, PropagatorEffect.SET_KEY})
