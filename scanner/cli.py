@@ -29,6 +29,7 @@ from scanner.api import (
 )
 from scanner.model import Severity
 from scanner.report import render
+from scanner.report.github import annotation_lines, escape_data, summary_markdown
 from scanner.report.progress import Progress
 from scanner.report.sarif import render_sarif_failure
 from scanner.rules.loader import RulesetError, load_rulesets
@@ -250,6 +251,53 @@ def baseline_create(paths: tuple[Path, ...], output: Path, rulesets: tuple[Path,
     _write_output(baseline_text(result), output)
     click.echo(f"sellerscan: baseline of {len(result.active)} finding(s) written to {output}",
                err=True)
+
+
+@main.command("github")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--ruleset", "rulesets", multiple=True, type=click.Path(path_type=Path),
+              help="Extra ruleset file or directory. Repeatable.")
+@click.option("--fail-on", type=click.Choice([s.value for s in Severity]),
+              help="Least severe level that fails the job (default: the configuration's).")
+@click.option("--diff-base", metavar="REF", help="Default: origin/$GITHUB_BASE_REF on a "
+              "pull request, else a full scan. Pass '' for a full scan.")
+@click.option("--sarif-file", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("sellerscan.sarif"), show_default=True,
+              help="Where to write the SARIF for github/codeql-action/upload-sarif.")
+def github_command(paths: tuple[Path, ...], rulesets: tuple[Path, ...], fail_on: str | None,
+                   diff_base: str | None, sarif_file: Path) -> None:
+    """Scan in GitHub Actions: annotations on the changed lines, a job summary
+    ($GITHUB_STEP_SUMMARY) and a SARIF file."""
+    if diff_base is None and os.environ.get("GITHUB_BASE_REF"):
+        diff_base = f"origin/{os.environ['GITHUB_BASE_REF']}"
+    try:
+        config = _config(paths, None, False)
+        if fail_on:
+            config.fail_on = parse_severity(fail_on, "--fail-on")
+        options = ScanOptions(paths=list(paths), rulesets=list(rulesets) or config.rulesets)
+        outcome = run_workflow(options, _workflow(config, diff_base or None))
+        check_rule_ids(config, {rule.id for rule in outcome.result.rules})
+    except (RulesetError, ScanInputError, ConfigError, BaselineError) as exc:
+        click.echo(f"::error title=sellerscan::{escape_data(str(exc))}")
+        _fail(str(exc), "sarif", sarif_file)
+        return
+    result = outcome.result
+    for warning in outcome.warnings:
+        click.echo(f"::warning title=sellerscan::{escape_data(warning)}")
+    workspace = Path(os.environ.get("GITHUB_WORKSPACE") or Path.cwd()).resolve()
+    try:
+        prefix = Path(result.root).resolve().relative_to(workspace).as_posix()
+    except ValueError:
+        prefix = ""
+    prefix = "" if prefix == "." else prefix
+    for line in annotation_lines(result, prefix):
+        click.echo(line)
+    _write_output(render(result, "sarif"), sarif_file)
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as handle:
+            handle.write(summary_markdown(result, prefix))
+    sys.exit(EXIT_FINDINGS if failing(result, config.fail_on) else EXIT_CLEAN)
 
 
 def _load(rulesets: tuple[Path, ...]) -> RuleSet:
