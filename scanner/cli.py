@@ -19,16 +19,30 @@ from scanner import __version__
 from scanner.api import (
     DEFAULT_MAX_FILE_BYTES,
     AnalysisLimits,
+    BaselineError,
     ParseLimits,
     ScanInputError,
     ScanOptions,
-    run_scan,
+    WorkflowOptions,
+    failing,
+    run_workflow,
 )
+from scanner.model import Severity
 from scanner.report import render
+from scanner.report.github import annotation_lines, escape_data, summary_markdown
 from scanner.report.progress import Progress
 from scanner.report.sarif import render_sarif_failure
 from scanner.rules.loader import RulesetError, load_rulesets
 from scanner.rules.schema import RuleSet
+from scanner.workflow.baseline import baseline_text
+from scanner.workflow.config import (
+    Config,
+    ConfigError,
+    check_rule_ids,
+    find_config,
+    load_config,
+    parse_severity,
+)
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -107,10 +121,32 @@ def main() -> None:
               help="Stop analysing after this long; the report then says it is incomplete.")
 @click.option("--color/--no-color", default=None,
               help="Colour the text report (default: when standard output is a terminal).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Configuration file (default: .sellerscan.toml or pyproject.toml "
+                   "[tool.sellerscan], looked for from the first PATH upward).")
+@click.option("--no-config", is_flag=True, help="Ignore configuration files.")
+@click.option("--include", "includes", multiple=True, metavar="PATTERN",
+              help="Scan only files matching these gitignore-style patterns. Repeatable.")
+@click.option("--respect-gitignore/--no-respect-gitignore", default=None,
+              help="Skip files .gitignore ignores (default: on).")
+@click.option("--disable", "disabled", multiple=True, metavar="RULE",
+              help="Drop the findings of this rule id. Repeatable.")
+@click.option("--fail-on", type=click.Choice([s.value for s in Severity]),
+              help="Least severe level that fails the run (default: any finding).")
+@click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path),
+              help="Report only findings not in this baseline file.")
+@click.option("--diff-base", metavar="REF",
+              help="Report only findings whose sink or trace touches a line changed since "
+                   "the merge base with REF (the whole program is still analysed).")
+@click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (accepted; the "
+              "analysis runs in one process today).")
 def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, rulesets: tuple[Path, ...],
          no_bundled_rulesets: bool, excludes: tuple[str, ...], no_default_excludes: bool,
          root: Path | None, max_file_size: int, strict: bool, time_budget: float,
-         color: bool | None) -> None:
+         color: bool | None, config_file: Path | None, no_config: bool,
+         includes: tuple[str, ...], respect_gitignore: bool | None, disabled: tuple[str, ...],
+         fail_on: str | None, baseline: Path | None, diff_base: str | None,
+         jobs: int | None) -> None:
     """Scan PATHS (files or directories) and report PII flows.
 
     Every finding shows its rule, the PII kinds, the destination and the path from the
@@ -121,8 +157,23 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, rulesets: tuple
     --strict, files skipped).
     """
     progress = Progress(enabled=sys.stderr.isatty())
+    try:
+        config = _config(paths, config_file, no_config)
+        if includes:
+            config.include = list(includes)
+        if respect_gitignore is not None:
+            config.respect_gitignore = respect_gitignore
+        if disabled:
+            config.disable = list(disabled)
+        if fail_on:
+            config.fail_on = parse_severity(fail_on, "--fail-on")
+        config.baseline = baseline or config.baseline
+        config.jobs = jobs or config.jobs
+    except ConfigError as exc:
+        _fail(str(exc), fmt, output)
+        return
     options = ScanOptions(
-        paths=list(paths), root=root, rulesets=list(rulesets),
+        paths=list(paths), root=root, rulesets=list(rulesets) or config.rulesets,
         include_bundled_rulesets=not no_bundled_rulesets, excludes=list(excludes),
         default_excludes=not no_default_excludes,
         parse_limits=ParseLimits(max_file_bytes=max_file_size),
@@ -130,13 +181,14 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, rulesets: tuple
     )
     try:
         with progress:
-            result = run_scan(options)
-    except RulesetError as exc:
+            outcome = run_workflow(options, _workflow(config, diff_base))
+        result = outcome.result
+        check_rule_ids(config, {rule.id for rule in result.rules})
+    except (RulesetError, ScanInputError, ConfigError, BaselineError) as exc:
         _fail(str(exc), fmt, output)
         return
-    except ScanInputError as exc:
-        _fail(str(exc), fmt, output)
-        return
+    for warning in outcome.warnings:
+        click.echo(f"sellerscan: warning: {warning}", err=True)
     use_color = color if color is not None else (output is None and sys.stdout.isatty())
     _write_output(render(result, fmt, color=use_color and fmt == "text"), output)
     if output is not None:
@@ -146,7 +198,106 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, rulesets: tuple
         click.echo(f"sellerscan: {len(result.skipped)} file(s) could not be analysed (--strict)",
                    err=True)
         sys.exit(EXIT_ERROR)
-    sys.exit(EXIT_FINDINGS if result.findings else EXIT_CLEAN)
+    sys.exit(EXIT_FINDINGS if failing(result, config.fail_on) else EXIT_CLEAN)
+
+
+def _config(paths: tuple[Path, ...], config_file: Path | None, no_config: bool) -> Config:
+    """The configuration that applies (an empty one with --no-config or when none)."""
+    if no_config:
+        return Config()
+    found = config_file or (find_config(paths[0]) if paths else None)
+    return load_config(found) if found else Config()
+
+
+def _workflow(config: Config, diff_base: str | None) -> WorkflowOptions:
+    return WorkflowOptions(include=config.include, exclude=config.exclude,
+                           pattern_base=config.base,
+                           respect_gitignore=config.respect_gitignore,
+                           disable=config.disable, baseline=config.baseline,
+                           diff_base=diff_base)
+
+
+@main.group("baseline")
+def baseline_group() -> None:
+    """Adopt sellerscan on existing code: accept today's findings, fail only on new ones."""
+
+
+@baseline_group.command("create")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The baseline file to write (JSON).")
+@click.option("--ruleset", "rulesets", multiple=True, type=click.Path(path_type=Path),
+              help="Extra ruleset file or directory. Repeatable.")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path),
+              help="Paths in the baseline are relative to this (default: common parent).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Configuration file (default: looked for from the first PATH upward).")
+def baseline_create(paths: tuple[Path, ...], output: Path, rulesets: tuple[Path, ...],
+                    root: Path | None, config_file: Path | None) -> None:
+    """Write the current findings of PATHS to a baseline file, by stable fingerprint.
+
+    Then `sellerscan scan PATHS --baseline FILE` reports only findings not in it.
+    """
+    try:
+        config = _config(paths, config_file, False)
+        config.baseline = None
+        options = ScanOptions(paths=list(paths), root=root,
+                              rulesets=list(rulesets) or config.rulesets)
+        result = run_workflow(options, _workflow(config, None)).result
+        check_rule_ids(config, {rule.id for rule in result.rules})
+    except (RulesetError, ScanInputError, ConfigError, BaselineError) as exc:
+        click.echo(f"sellerscan: error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    _write_output(baseline_text(result), output)
+    click.echo(f"sellerscan: baseline of {len(result.active)} finding(s) written to {output}",
+               err=True)
+
+
+@main.command("github")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--ruleset", "rulesets", multiple=True, type=click.Path(path_type=Path),
+              help="Extra ruleset file or directory. Repeatable.")
+@click.option("--fail-on", type=click.Choice([s.value for s in Severity]),
+              help="Least severe level that fails the job (default: the configuration's).")
+@click.option("--diff-base", metavar="REF", help="Default: origin/$GITHUB_BASE_REF on a "
+              "pull request, else a full scan. Pass '' for a full scan.")
+@click.option("--sarif-file", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("sellerscan.sarif"), show_default=True,
+              help="Where to write the SARIF for github/codeql-action/upload-sarif.")
+def github_command(paths: tuple[Path, ...], rulesets: tuple[Path, ...], fail_on: str | None,
+                   diff_base: str | None, sarif_file: Path) -> None:
+    """Scan in GitHub Actions: annotations on the changed lines, a job summary
+    ($GITHUB_STEP_SUMMARY) and a SARIF file."""
+    if diff_base is None and os.environ.get("GITHUB_BASE_REF"):
+        diff_base = f"origin/{os.environ['GITHUB_BASE_REF']}"
+    try:
+        config = _config(paths, None, False)
+        if fail_on:
+            config.fail_on = parse_severity(fail_on, "--fail-on")
+        options = ScanOptions(paths=list(paths), rulesets=list(rulesets) or config.rulesets)
+        outcome = run_workflow(options, _workflow(config, diff_base or None))
+        check_rule_ids(config, {rule.id for rule in outcome.result.rules})
+    except (RulesetError, ScanInputError, ConfigError, BaselineError) as exc:
+        click.echo(f"::error title=sellerscan::{escape_data(str(exc))}")
+        _fail(str(exc), "sarif", sarif_file)
+        return
+    result = outcome.result
+    for warning in outcome.warnings:
+        click.echo(f"::warning title=sellerscan::{escape_data(warning)}")
+    workspace = Path(os.environ.get("GITHUB_WORKSPACE") or Path.cwd()).resolve()
+    try:
+        prefix = Path(result.root).resolve().relative_to(workspace).as_posix()
+    except ValueError:
+        prefix = ""
+    prefix = "" if prefix == "." else prefix
+    for line in annotation_lines(result, prefix):
+        click.echo(line)
+    _write_output(render(result, "sarif"), sarif_file)
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as handle:
+            handle.write(summary_markdown(result, prefix))
+    sys.exit(EXIT_FINDINGS if failing(result, config.fail_on) else EXIT_CLEAN)
 
 
 def _load(rulesets: tuple[Path, ...]) -> RuleSet:

@@ -7,6 +7,9 @@ uses forward slashes.
 
 from __future__ import annotations
 
+import hashlib
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -56,6 +59,8 @@ class SinkKind(TextEnum):
     AMAZON = "amazon"
     ANALYTICS = "analytics"
     CARRIER = "carrier"
+    COMMENT = "comment"
+    """Not a channel: the place of a sellerscan comment (invalid-suppression findings)."""
     CRM = "crm"
     EMAIL = "email"
     EMAIL_MARKETING = "email_marketing"
@@ -76,6 +81,13 @@ class StepKind(TextEnum):
     CALL = "call"
     RETURN = "return"
     SINK = "sink"
+
+
+class BaselineState(TextEnum):
+    """Whether a finding was already in the baseline the scan was compared with."""
+
+    NEW = "new"
+    UNCHANGED = "unchanged"
 
 
 class SkipReason(TextEnum):
@@ -146,6 +158,20 @@ class Destination:
 
 
 @dataclass(frozen=True)
+class Suppression:
+    """An inline `# sellerscan: ignore[RULE] reason` comment that silences a finding."""
+
+    justification: str
+    line: int
+    """The line of the comment."""
+    kind: str = "inSource"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {"kind": self.kind, "justification": self.justification, "line": self.line}
+
+
+@dataclass(frozen=True)
 class Finding:
     """A forbidden (or to-be-reviewed) flow of PII from one source to one sink."""
 
@@ -164,6 +190,15 @@ class Finding:
     source: Location
     sink: Location
     steps: tuple[TraceStep, ...] = field(default=())
+    suppression: Suppression | None = None
+    """Set when an inline comment suppresses the finding (kept in reports, never fails)."""
+    baseline_state: BaselineState | None = None
+    """Set when the scan was compared with a baseline (`unchanged` ones never fail)."""
+
+    @property
+    def active(self) -> bool:
+        """Whether the finding is neither suppressed nor already in the baseline."""
+        return self.suppression is None and self.baseline_state is not BaselineState.UNCHANGED
 
     @property
     def sort_key(self) -> tuple[Any, ...]:
@@ -195,6 +230,8 @@ class Finding:
             "source": self.source.to_dict(),
             "sink": self.sink.to_dict(),
             "steps": [s.to_dict() for s in self.steps],
+            "suppression": self.suppression.to_dict() if self.suppression else None,
+            "baseline_state": self.baseline_state.value if self.baseline_state else None,
         }
 
 
@@ -239,8 +276,44 @@ class ScanResult:
     rules: list[RuleInfo]
     notes: list[str] = field(default_factory=list)
     """Engine notices for the reader (e.g. an analysis budget reached)."""
+    stale_baseline: list[dict[str, Any]] = field(default_factory=list)
+    """Baseline entries no finding matches any more (fingerprint, rule_id, path, message)."""
+
+    @property
+    def active(self) -> list[Finding]:
+        """Findings neither suppressed inline nor already in the baseline."""
+        return [f for f in self.findings if f.active]
 
     @property
     def violations(self) -> list[Finding]:
         """Findings whose verdict is `violation` (these decide the exit status)."""
         return [f for f in self.findings if f.verdict is Verdict.VIOLATION]
+
+
+def _normalize(code: str) -> str:
+    return " ".join(code.split())
+
+
+def finding_hash(finding: Finding) -> str:
+    """Hash of what identifies a finding regardless of where the lines moved: rule, sink
+    file, sink code and source file and code, with whitespace runs collapsed."""
+    parts = (
+        finding.rule_id,
+        finding.sink.path,
+        _normalize(finding.sink.snippet),
+        finding.source.path,
+        _normalize(finding.source.snippet),
+    )
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+
+
+def fingerprints(findings: Iterable[Finding]) -> dict[int, str]:
+    """Stable fingerprint of every finding keyed by `id()`: its `finding_hash` and the
+    occurrence number of that hash, counted in file order (used by SARIF and baselines)."""
+    seen: Counter[str] = Counter()
+    out: dict[int, str] = {}
+    for finding in sorted(findings, key=lambda f: f.sort_key):
+        base = finding_hash(finding)
+        seen[base] += 1
+        out[id(finding)] = f"{base}:{seen[base]}"
+    return out

@@ -54,6 +54,18 @@ class AnalysisLimits:
     """Wall-clock budget of the analysis; past it the reports say they are incomplete."""
 
 
+@dataclass(frozen=True)
+class DiffLimits:
+    """How hard a diff-aware scan tries to find the merge base on a shallow clone."""
+
+    deepen_attempts: int = 3
+    """`git fetch --deepen` rounds before falling back to a full scan."""
+    deepen_by: int = 200
+    """Commits fetched per round."""
+    git_timeout_seconds: float = 120.0
+    """Longest a single git command may take."""
+
+
 @dataclass
 class ScanOptions:
     """What to scan and with which rules."""

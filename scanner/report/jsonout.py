@@ -19,5 +19,7 @@ def render_json(result: ScanResult) -> str:
         "files_scanned": result.files_scanned,
         "lines_scanned": result.lines_scanned,
         "notes": list(result.notes),
+        "suppressed": sum(1 for f in result.findings if f.suppression is not None),
+        "stale_baseline": list(result.stale_baseline),
     }
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -10,17 +10,24 @@ in a tool notification, never silently dropped.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import re
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
 from scanner import __version__
-from scanner.model import Finding, Location, RuleInfo, ScanResult, Severity, StepKind, TraceStep
+from scanner.model import (
+    Finding,
+    Location,
+    RuleInfo,
+    ScanResult,
+    Severity,
+    StepKind,
+    TraceStep,
+    fingerprints,
+)
 from scanner.report.common import by_severity
 from scanner.report.ruledocs import rule_doc_url
 
@@ -73,11 +80,11 @@ GITHUB_LIMITS = Limits()
 def render_sarif(result: ScanResult, limits: Limits = GITHUB_LIMITS) -> str:
     """The SARIF 2.1.0 log of a finished scan, as indented JSON text."""
     ordered = by_severity(result.findings)
-    fingerprints = _fingerprints(result.findings)
+    prints = fingerprints(result.findings)
     keep = min(len(ordered), limits.results_per_run)
     reason = "the limit of results per run"
     while True:
-        log = _log(result, ordered[:keep], len(ordered), reason, fingerprints, limits)
+        log = _log(result, ordered[:keep], len(ordered), reason, prints, limits)
         text = json.dumps(log, indent=2, ensure_ascii=False) + "\n"
         if keep == 0 or _fits(text, limits):
             return text
@@ -102,34 +109,6 @@ def render_sarif_failure(error: str) -> str:
         }],
     }
     return json.dumps(_envelope(run), indent=2, ensure_ascii=False) + "\n"
-
-
-def _base_hash(finding: Finding) -> str:
-    """Hash of what identifies a finding regardless of where the lines moved: rule, sink
-    file, sink code and source file and code, with whitespace runs collapsed."""
-    parts = (
-        finding.rule_id,
-        finding.sink.path,
-        _normalize(finding.sink.snippet),
-        finding.source.path,
-        _normalize(finding.source.snippet),
-    )
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
-
-
-def _normalize(code: str) -> str:
-    return " ".join(code.split())
-
-
-def _fingerprints(findings: list[Finding]) -> dict[int, str]:
-    """Fingerprint of every finding keyed by `id()`, occurrences counted in file order."""
-    seen: Counter[str] = Counter()
-    out: dict[int, str] = {}
-    for finding in sorted(findings, key=lambda f: f.sort_key):
-        base = _base_hash(finding)
-        seen[base] += 1
-        out[id(finding)] = f"{base}:{seen[base]}"
-    return out
 
 
 def _fits(text: str, limits: Limits) -> bool:
@@ -279,6 +258,7 @@ def _result(
             "threadFlows": [{"locations": [_flow_step(s, i) for i, s in enumerate(steps)]}],
         }],
         "partialFingerprints": {FINGERPRINT_KEY: fp},
+        **_states(finding),
         "properties": {
             "verdict": finding.verdict,
             "severity": finding.severity.value,
@@ -293,6 +273,17 @@ def _result(
         },
     }
     return sarif_result, cut
+
+
+def _states(finding: Finding) -> dict[str, Any]:
+    """SARIF `suppressions` and `baselineState` of a finding, when it has them."""
+    out: dict[str, Any] = {}
+    if finding.suppression is not None:
+        out["suppressions"] = [{"kind": finding.suppression.kind,
+                                "justification": finding.suppression.justification}]
+    if finding.baseline_state is not None:
+        out["baselineState"] = finding.baseline_state.value
+    return out
 
 
 def _flow_step(step: TraceStep, order: int) -> dict[str, Any]:

@@ -34,7 +34,7 @@ def render_text(result: ScanResult, color: bool = False) -> str:
     a snippet cannot move the cursor or recolour the terminal.
     """
     paint = _Paint(color)
-    blocks = [_finding(f, paint) for f in result.findings]
+    blocks = [_finding(f, paint) for f in result.active]
     if result.skipped:
         lines = [paint(_BOLD, f"Files that could not be analysed ({len(result.skipped)}):")]
         for skipped in result.skipped:
@@ -74,15 +74,21 @@ def _step(number: int, loc: Location, action: str, paint: _Paint) -> str:
 
 
 def _summary(result: ScanResult, paint: _Paint) -> str:
-    total = len(result.findings)
+    active = result.active
+    total = len(active)
     scanned = (f"Scanned {plural(result.files_scanned, 'file')} "
                f"({plural(result.lines_scanned, 'line')}); "
                f"{plural(len(result.skipped), 'file')} could not be analysed.")
+    suppressed = sum(1 for f in result.findings if f.suppression is not None)
+    baselined = len(result.findings) - total - suppressed
+    if suppressed or baselined:
+        scanned += (f"\nNot shown: {suppressed} suppressed inline, {baselined} already in "
+                    "the baseline.")
     if not total:
         return f"{paint(_BOLD, 'Summary: no findings.')}\n{scanned}"
     by_severity = ", ".join(paint(_SEVERITY_STYLE[sev], f"{n} {sev.value}")
-                            for sev, n in severity_counts(result.findings).items() if n)
-    violations = len(result.violations)
+                            for sev, n in severity_counts(active).items() if n)
+    violations = sum(1 for f in active if f.verdict == "violation")
     head = (f"{paint(_BOLD, 'Summary:')} {plural(total, 'finding')} ({by_severity}); "
             f"{plural(violations, 'violation')}, {total - violations} to review.")
     return f"{head}\n{scanned}"
