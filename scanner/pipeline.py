@@ -14,7 +14,7 @@ from scanner.options import ScanOptions, no_progress
 from scanner.parse.source import ParsedFile, parse_file
 from scanner.policy.findings import build_findings, rule_infos
 from scanner.propagate.engine import Engine
-from scanner.resolve.index import build_index
+from scanner.resolve.project import build_index
 from scanner.rules.loader import load_rulesets
 from scanner.rules.schema import RuleSet
 

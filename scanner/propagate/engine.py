@@ -44,8 +44,9 @@ from scanner.propagate.values import (
     join,
     wrap,
 )
-from scanner.resolve.index import ClassInfo, FunctionInfo, ModuleInfo, ProjectIndex
+from scanner.resolve.index import ClassInfo, FunctionInfo, ModuleInfo
 from scanner.resolve.names import ImportedMember, NameResolver, Target
+from scanner.resolve.project import ProjectIndex
 from scanner.resolve.refs import (
     AnyRef,
     BoundMethod,

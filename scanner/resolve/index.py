@@ -1,13 +1,11 @@
-"""The project index: which modules exist, and what each module, class and function
-defines. Built in one plain pass over each module's top level (no libcst metadata
+"""What each module, class and function of the project defines (the module table
+itself is built in `project`). Built in one plain pass over each module's top level (no libcst metadata
 providers: measured at several times the cost of the parse itself)."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
 
 import libcst as cst
 
@@ -93,12 +91,17 @@ class ModuleInfo:
     assigned: frozenset[str] = frozenset()
     top_level: FunctionInfo | None = None
     """A pseudo-function standing for the module body."""
+    folder: str = ""
+    """The dotted path of the module's folder from the scan root ("" if at the root or
+    not importable), for relative imports in folders without `__init__.py`."""
 
     @property
     def package(self) -> str:
         """The package relative imports start from."""
         if self.is_package:
             return self.name
+        if "." not in self.name:
+            return self.folder
         return self.name.rpartition(".")[0]
 
     @property
@@ -130,7 +133,7 @@ def _child_fields(node_type: type) -> tuple[str, ...]:
     return found
 
 
-class _ScopeScanner:
+class ScopeScanner:
     """Collects the names a scope binds, its global/nonlocal declarations, whether it
     yields, and the functions, lambdas and classes nested in it, without descending into
     nested scopes.
@@ -247,20 +250,44 @@ def _params(node: FunctionNode) -> list[ParamInfo]:
     return result
 
 
-def _scan_scope(body: cst.CSTNode) -> _ScopeScanner:
-    scanner = _ScopeScanner()
+def scan_scope(body: cst.CSTNode) -> ScopeScanner:
+    """What one scope (a module, or a function's body) binds and nests."""
+    scanner = ScopeScanner()
     scanner.scan(list(body.body) if isinstance(body, cst.Module) else [body])
     return scanner
 
 
-class _Builder:
+class ModuleBuilder:
     """Builds FunctionInfo/ClassInfo objects for one module, recursively."""
 
     def __init__(self, module: ModuleInfo) -> None:
         self.module = module
 
+    def build(self) -> ModuleInfo:
+        """Fill the module's top-level functions, classes and names (and a pseudo-function
+        standing for its body)."""
+        module, name = self.module, self.module.name
+        scope = scan_scope(module.parsed.module)
+        module.assigned = frozenset(scope.assigned)
+        top = FunctionInfo(f"{name}.<module>", "<module>", cst.Lambda(
+            params=cst.Parameters(), body=cst.Name("None")), module, [], kind="module")
+        top.assigned = frozenset(scope.assigned)
+        module.top_level = top
+        for d in scope.nested_defs:
+            info = self.function(d, f"{name}.{d.name.value}", None, None)
+            module.functions[d.name.value] = info
+            top.nested[d] = info
+        for lam in scope.nested_lambdas:
+            top.nested[lam] = self.function(lam, f"{name}.<lambda>", None, None)
+        for c in scope.nested_classes:
+            cinfo = self.klass(c, f"{name}.{c.name.value}", None)
+            module.classes[c.name.value] = cinfo
+            top.nested_classes[c] = cinfo
+        return module
+
     def function(self, node: FunctionNode, qualname: str, cls: ClassInfo | None,
                  parent: FunctionInfo | None) -> FunctionInfo:
+        """The FunctionInfo of a def or lambda (and, recursively, of what it nests)."""
         name = node.name.value if isinstance(node, cst.FunctionDef) else "<lambda>"
         kind = "lambda" if isinstance(node, cst.Lambda) else "function"
         if cls is not None and isinstance(node, cst.FunctionDef):
@@ -271,7 +298,7 @@ class _Builder:
                     kind = dname
         info = FunctionInfo(qualname, name, node, self.module, _params(node), cls, parent, kind)
         info.is_async = isinstance(node, cst.FunctionDef) and node.asynchronous is not None
-        scope = _scan_scope(node.body)
+        scope = scan_scope(node.body)
         info.is_generator = scope.yields
         info.assigned = frozenset(scope.assigned | {p.name for p in info.params})
         info.global_names = frozenset(scope.globals)
@@ -280,7 +307,7 @@ class _Builder:
         self._children(scope, info, qualname)
         return info
 
-    def _children(self, scope: _ScopeScanner, owner: FunctionInfo, prefix: str) -> None:
+    def _children(self, scope: ScopeScanner, owner: FunctionInfo, prefix: str) -> None:
         for d in scope.nested_defs:
             owner.nested[d] = self.function(d, f"{prefix}.<locals>.{d.name.value}", None, owner)
         for lam in scope.nested_lambdas:
@@ -289,6 +316,7 @@ class _Builder:
             owner.nested_classes[c] = self.klass(c, f"{prefix}.<locals>.{c.name.value}", owner)
 
     def klass(self, node: cst.ClassDef, qualname: str, parent: FunctionInfo | None) -> ClassInfo:
+        """The ClassInfo of a class: methods, class attributes and annotated fields."""
         info = ClassInfo(qualname, node.name.value, node, self.module,
                          [a.value for a in node.bases if a.keyword is None])
         body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
@@ -308,88 +336,3 @@ class _Builder:
                         info.attributes[small.target.value] = small.value
                         info.fields.append(small.target.value)
         return info
-
-
-def module_name_for(relpath: str, package_dirs: set[str], root_name: str) -> tuple[str, bool]:
-    """The dotted module name of a file, walking up through package directories.
-
-    `package_dirs` holds root-relative directories containing an `__init__.py` ("" for
-    the root itself, whose package name is `root_name`)."""
-    pure = PurePosixPath(relpath)
-    is_package = pure.name == "__init__.py"
-    parts: list[str] = [] if is_package else [pure.stem]
-    directory = pure.parent.as_posix()
-    directory = "" if directory == "." else directory
-    while directory in package_dirs:
-        if directory == "":
-            parts.insert(0, root_name)
-            break
-        parts.insert(0, PurePosixPath(directory).name)
-        parent = PurePosixPath(directory).parent.as_posix()
-        directory = "" if parent == "." else parent
-    if not parts:
-        parts = [root_name or "__init__"]
-    return ".".join(parts), is_package
-
-
-@dataclass
-class ProjectIndex:
-    """All modules of the scanned project, by dotted name."""
-
-    modules: dict[str, list[ModuleInfo]] = field(default_factory=dict)
-
-    def all_modules(self) -> Iterator[ModuleInfo]:
-        """Every module, in a stable order."""
-        for name in sorted(self.modules):
-            yield from self.modules[name]
-
-    def find_module(self, name: str, near: ModuleInfo | None = None) -> ModuleInfo | None:
-        """The project module called `name` (preferring one in `near`'s directory)."""
-        candidates = self.modules.get(name)
-        if not candidates:
-            return None
-        if len(candidates) == 1 or near is None:
-            return candidates[0]
-        here = PurePosixPath(near.relpath).parent
-        for c in candidates:
-            if PurePosixPath(c.relpath).parent == here:
-                return c
-        return candidates[0]
-
-
-def build_index(files: list[ParsedFile], root: Path) -> ProjectIndex:
-    """Index every parsed file: module names, functions, methods, classes."""
-    package_dirs = set()
-    for f in files:
-        pure = PurePosixPath(f.relpath)
-        if pure.name == "__init__.py":
-            parent = pure.parent.as_posix()
-            package_dirs.add("" if parent == "." else parent)
-    index = ProjectIndex()
-    for f in files:
-        name, is_package = module_name_for(f.relpath, package_dirs, root.resolve().name)
-        module = ModuleInfo(name, f, is_package)
-        builder = _Builder(module)
-        scope = _scan_scope(f.module)
-        module.assigned = frozenset(scope.assigned)
-        top = FunctionInfo(f"{name}.<module>", "<module>", cst.Lambda(
-            params=cst.Parameters(), body=cst.Name("None")), module, [], kind="module")
-        top.assigned = frozenset(scope.assigned)
-        module.top_level = top
-        for d in scope.nested_defs:
-            info = builder.function(d, f"{name}.{d.name.value}", None, None)
-            module.functions[d.name.value] = info
-            top.nested[d] = info
-        for lam in scope.nested_lambdas:
-            top.nested[lam] = builder.function(lam, f"{name}.<lambda>", None, None)
-        for c in scope.nested_classes:
-            cinfo = builder.klass(c, f"{name}.{c.name.value}", None)
-            module.classes[c.name.value] = cinfo
-            top.nested_classes[c] = cinfo
-        index.modules.setdefault(name, []).append(module)
-        # A directory's scripts also answer to their bare name (script-style imports).
-        if "." in name and not is_package:
-            bare = name.rpartition(".")[2]
-            if bare not in index.modules or all(m.name != bare for m in index.modules[bare]):
-                index.modules.setdefault(bare, []).append(module)
-    return index

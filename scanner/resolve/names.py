@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from scanner.resolve.index import ModuleInfo, ProjectIndex, dotted_name
+from scanner.resolve.index import ModuleInfo, dotted_name
+from scanner.resolve.project import ProjectIndex
 from scanner.resolve.refs import AnyRef, ClassRef, ExtRef, FuncRef, ModuleRef
 from scanner.rules.patterns import Segment, ref_from_dotted
 
