@@ -3,13 +3,16 @@ with a `propagators:` entry (rulesets/README.md documents each effect)."""
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from scanner.propagate.arguments import is_given, numbered, pick, selected
-from scanner.propagate.records import Arg
+from scanner.propagate.records import Arg, table_key
 from scanner.propagate.services import Analysis, CallerFrame
 from scanner.propagate.values import (
     CLEAN,
+    Step,
     Value,
     build_container,
     elements,
@@ -22,7 +25,7 @@ from scanner.propagate.values import (
     join,
     wrap,
 )
-from scanner.resolve.refs import ExtRef
+from scanner.resolve.refs import ClassRef, ExtRef, InstanceRef
 from scanner.rules.schema import ArgSpec, PropagatorEffect, PropagatorRule
 from scanner.rules.shapes import KEY_KEY, LIST_KEY, Shape
 from scanner.rules.urls import HOLE
@@ -66,6 +69,11 @@ def apply_effect(engine: Analysis, frame: CallerFrame, node: cst.Call, rule: Pro
         return source.map_shapes(Shape.keys)
     if effect is PropagatorEffect.MAPPING:
         return _mapping(args)
+    if effect is PropagatorEffect.INSTANCES:
+        models = [InstanceRef(r.cls) for r in source.refs if isinstance(r, ClassRef)]
+        return Value(refs=holding(models)) if models else None
+    if effect is PropagatorEffect.SQL:
+        return _sql(engine, frame, node, key_value, source, receiver_node)
     if effect is PropagatorEffect.COUNT:
         return wrap(flatten(elements(source)), KEY_KEY)
     if effect is PropagatorEffect.ZIP:
@@ -160,3 +168,38 @@ def _forwarded(args: list[Arg], receiver: Value | None, callable_spec: ArgSpec,
                 position > callable_spec.position or (arg.star and position >= callable_spec.position))):
             forwarded.append(arg)
     return forwarded
+
+
+_SQL_WRITE = re.compile(r"^\s*(?:insert(?:\s+or\s+\w+)?\s+into|replace\s+into|update(?:\s+or\s+\w+)?)"
+                        r"\s+[\"`\[]?([\w.]+)", re.IGNORECASE)
+_SQL_READ = re.compile(r"^\s*(?:with\b.*?\)\s*)?select\b.*?\bfrom\s+[\"`\[]?([\w.]+)",
+                       re.IGNORECASE | re.DOTALL)
+
+
+def _sql(engine: Analysis, frame: CallerFrame, node: cst.Call, statement: Value | None,
+         params: Value, receiver_node: cst.BaseExpression | None) -> Value | None:
+    """A SQL statement known from constants: an INSERT/UPDATE stores the parameters'
+    PII under its table; a SELECT reads back what the table holds (as rows, also put in
+    the cursor it was run on). Other statements, or SQL not known, decide nothing."""
+    text = statement.const if statement is not None else None
+    if text is None:
+        return Value(refs=holding(held(statement))) if statement is not None and held(statement) else None
+    write = _SQL_WRITE.match(text)
+    if write is not None:
+        table = write.group(1)
+        stored = flatten(params).with_step(Step(frame.path, node, f"stored in table `{table}`"))
+        if stored.facts:
+            engine.store_write(table_key(table), stored, frame.ctx)
+        return CLEAN
+    read = _SQL_READ.match(text)
+    if read is None:
+        return None
+    table = read.group(1)
+    rows = engine.store_read(table_key(table))
+    if not rows.facts:
+        return CLEAN
+    rows = wrap(wrap(rows, "*"), LIST_KEY).with_step(
+        Step(frame.path, node, f"read back from table `{table}`"))
+    if receiver_node is not None:
+        frame.add_to(receiver_node, rows, node)
+    return rows

@@ -283,7 +283,8 @@ class Engine:
             for i, arg in enumerate(args):
                 name = arg.keyword or (fields[i] if i < len(fields) and not arg.star else None)
                 if name is not None and (arg.value.facts or arg.value.refs):
-                    self.store_write(field_key(cls.qualname, name), arg.value, frame.ctx)
+                    stored = arg.value.with_step(Step(frame.path, arg.node, f"stored in `{cls.name}.{name}`"))
+                    self.store_write(field_key(cls.qualname, name), stored, frame.ctx)
                     self.note_field(cls, name)
             for c in self.objects.mro(cls):
                 if isinstance(c, ExtRef):

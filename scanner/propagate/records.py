@@ -11,8 +11,9 @@ import libcst as cst
 from scanner.model import SinkKind
 from scanner.propagate.values import CLEAN, Fact, Value
 
-StoreTag = Literal["global", "field"]
-"""`global`: a module-level name; `field`: an attribute of a project class's instances."""
+StoreTag = Literal["global", "field", "table"]
+"""`global`: a module-level name; `field`: an attribute of a project class's instances;
+`table`: a table of the app's database named in constant SQL."""
 
 
 class StoreKey(NamedTuple):
@@ -32,6 +33,11 @@ def global_key(module: str, name: str) -> StoreKey:
 def field_key(cls: str, name: str) -> StoreKey:
     """The store key of attribute `name` of instances (or the class) `cls`."""
     return StoreKey("field", cls, name)
+
+
+def table_key(table: str) -> StoreKey:
+    """The store key of the rows of database table `table`."""
+    return StoreKey("table", table.lower(), "*")
 
 
 StarMarker = Literal["", "*", "**"]

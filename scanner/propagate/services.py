@@ -52,6 +52,9 @@ class Analysis(Protocol):
              receiver_node: cst.BaseExpression | None, method: str | None, args: list[Arg]) -> Value:
         """The result of calling `callee` (a method `method` of `receiver`, if any)."""
 
+    def store_read(self, key: StoreKey) -> Value:
+        """What the store holds under `key`."""
+
     def store_write(self, key: StoreKey, value: Value, ctx: Context) -> None:
         """Add `value` to a module global or class attribute."""
 

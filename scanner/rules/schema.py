@@ -97,6 +97,12 @@ class PropagatorEffect(TextEnum):
     MAPPING = "mapping"
     """A mapping built from keyword arguments (constant keys), mappings and sequences
     of (key, value) pairs (`dict(a=x)`, `dict(zip(ks, vs))`, `SimpleNamespace(a=x)`)."""
+    INSTANCES = "instances"
+    """A collection of instances of the project classes passed (an ORM query of a model
+    class): iterating it yields those instances, whose fields hold what was stored."""
+    SQL = "sql"
+    """A SQL statement in `key` (a constant): INSERT/UPDATE stores `from` in that table;
+    SELECT returns (and puts in the receiver, a cursor) the rows stored there."""
     COUNT = "count"
     """A mapping whose keys are the elements of the input and whose values are counts
     (`Counter(emails)`, `dict.fromkeys(emails)`)."""
