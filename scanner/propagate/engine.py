@@ -17,7 +17,7 @@ import libcst as cst
 from scanner.model import StepKind
 from scanner.options import AnalysisLimits, ProgressCallback, no_progress
 from scanner.propagate.arguments import bind_parameters
-from scanner.propagate.external import ExternalCalls
+from scanner.propagate.external import ExternalCalls, VendoredRules
 from scanner.propagate.frame import Frame
 from scanner.propagate.objects import ObjectModel
 from scanner.propagate.records import (
@@ -94,6 +94,7 @@ class Engine:
         self._static_members: dict[tuple[int, str], Value] = {}
         self._resolving: set[tuple[int, str]] = set()
         self._decorator_cache: dict[int, list[DecoratorEffect]] = {}
+        self._vendored_rules: dict[int, VendoredRules] = {}
 
     # ---- driver -------------------------------------------------------------------
     def run(self) -> None:
@@ -253,11 +254,13 @@ class Engine:
         for ref in callee.refs:
             if isinstance(ref, FuncRef):
                 results.append(self.invoke(frame, ref.func, None, args, node, closure=ref.closure))
+                results.append(self._vendored(frame, node, ref.func, receiver, args))
             elif isinstance(ref, BoundMethod):
                 self_value = receiver if receiver is not None else Value(refs=ref.receiver_refs)
                 if receiver is not None and not (receiver.refs & ref.receiver_refs):
                     self_value = Value(refs=ref.receiver_refs)
                 results.append(self.invoke(frame, ref.func, self_value, args, node))
+                results.append(self._vendored(frame, node, ref.func, receiver, args))
             elif isinstance(ref, ClassRef):
                 results.append(self.construct(frame, ref.cls, args, node))
             elif isinstance(ref, InstanceRef):
@@ -270,6 +273,17 @@ class Engine:
             results.append(self.external.call(frame, node, external, receiver, receiver_node,
                                               method, args))
         return join(results)
+
+    def _vendored(self, frame: CallerFrame, node: cst.Call, func: FunctionInfo,
+                  receiver: Value | None, args: list[Arg]) -> Value:
+        """What the rulesets say about a project function they name (a vendored SDK)."""
+        rules = self._vendored_rules.get(id(func))
+        if rules is None:
+            rules = self.external.project_rules(func)
+            self._vendored_rules[id(func)] = rules
+        if not rules[0] and rules[1] is None:
+            return CLEAN
+        return self.external.vendored_call(frame, node, rules, receiver, args)
 
     def construct(self, frame: CallerFrame, cls: ClassInfo, args: list[Arg], node: cst.Call) -> Value:
         """`cls(...)`: run `__init__` (or fill dataclass-style fields) on a new instance;

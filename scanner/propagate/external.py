@@ -15,9 +15,10 @@ from scanner.propagate.records import Arg, SinkSite
 from scanner.propagate.services import Analysis, CallerFrame
 from scanner.propagate.strings import format_template
 from scanner.propagate.values import CLEAN, Fact, SourceOrigin, Step, Value, flatten, join
+from scanner.resolve.index import FunctionInfo
 from scanner.resolve.refs import MAX_REF_LENGTH, UNKNOWN_SEGMENT, ExtRef
 from scanner.rules.loader import build_index
-from scanner.rules.patterns import Ref, Segment, ref_text
+from scanner.rules.patterns import CallPattern, Ref, Segment, ref_text
 from scanner.rules.schema import (
     DecoratorEffect,
     DecoratorRule,
@@ -38,6 +39,30 @@ class RuleMatches:
     """(pattern specificity, rule) pairs."""
     sanitized: bool = False
     propagators: list[tuple[int, PropagatorRule]] = field(default_factory=list)
+
+
+VendoredRules = tuple[list[tuple[SinkRule, Ref]], tuple[SourceRule, Ref] | None]
+"""The sink rules and the source rule (if any) that name a project function."""
+
+
+def project_names(func: FunctionInfo) -> list[Ref]:
+    """The dotted names a project function may be known by in rulesets when its package
+    is vendored into the scanned tree: every run of consecutive module-path parts
+    (`vendor.spapi.api.orders_v0_api`, `spapi`, `spapi.api`, ...) followed by its class
+    (as an instance) and its name."""
+    module = func.module
+    parts = module.folder.split(".") if module.folder else []
+    stem = module.name.rpartition(".")[2]
+    if not module.is_package and (not parts or parts[-1] != stem):
+        parts.append(stem)
+    tail: tuple[Segment, ...] = (Segment(func.name, True),)
+    if func.cls is not None:
+        tail = (Segment(func.cls.name, True), Segment(func.name, True))
+    names: list[Ref] = [tail] if func.cls is not None else []
+    for i in range(len(parts)):
+        for j in range(i + 1, len(parts) + 1):
+            names.append(tuple(Segment(p) for p in parts[i:j]) + tail)
+    return names
 
 
 class ExternalCalls:
@@ -77,6 +102,42 @@ class ExternalCalls:
         elif len(head) >= 1 and head[-1].name == last.name and head[-1].called:
             head = head[:-1]  # `x.union().union()` is still `x.union()`: keeps loops finite
         return head + (Segment(last.name, True, constant_args(args)),)
+
+    def project_rules(self, func: FunctionInfo) -> VendoredRules:
+        """The sink rules, and the most specific source rule, that name a project
+        function (an SDK vendored into the scanned tree): a pattern spelling a full
+        dotted path of it, or a `*.Class.method` pattern naming its class."""
+        sinks: list[tuple[SinkRule, Ref]] = []
+        source: tuple[int, SourceRule, Ref] | None = None
+        seen: set[str] = set()
+        cls = func.cls.name if func.cls is not None else None
+
+        def names_it(pattern: CallPattern) -> bool:
+            if len(pattern.segments) < 2:
+                return False
+            return not pattern.any_receiver or pattern.segments[-2].name == cls
+
+        for ref in project_names(func):
+            for pattern, rule in self.sinks.lookup(ref):
+                if names_it(pattern) and isinstance(rule, SinkRule) and rule.id not in seen:
+                    seen.add(rule.id)
+                    sinks.append((rule, ref))
+            for pattern, rule in self.sources.lookup(ref):
+                if names_it(pattern) and isinstance(rule, SourceRule) and rule.url is None \
+                        and (source is None or pattern.specificity > source[0]):
+                    source = (pattern.specificity, rule, ref)
+        return sinks, (source[1], source[2]) if source is not None else None
+
+    def vendored_call(self, frame: CallerFrame, node: cst.Call, rules: VendoredRules,
+                      receiver: Value | None, args: list[Arg]) -> Value:
+        """A call of project code that the rulesets name (a vendored SDK): its sinks see
+        the arguments, and a source's result is new PII, as for the installed package."""
+        sinks, source = rules
+        for rule, ref in sinks:
+            self.sink(frame, node, rule, ref, receiver, args)
+        if source is None:
+            return CLEAN
+        return self._source_value(frame, node, source[0], source[1], [])
 
     def unknown_result(self, receiver: Value | None, args: list[Arg]) -> Value:
         """What an unknown call returns: its receiver's PII as is, its arguments' flattened
@@ -127,12 +188,7 @@ class ExternalCalls:
                     propagator = (specificity, propagator_rule)
 
         if source is not None:
-            _, rule, ref = source
-            text = ref_text(ref)
-            origin = SourceOrigin(rule.id, frame.path, id(node), node, text)
-            kinds = ", ".join(sorted(rule.shape.all_kinds))
-            step = Step(frame.path, node, f"`{_short(text)}` returns buyer PII ({kinds})", StepKind.SOURCE)
-            return Value.of_facts([Fact(origin, rule.shape, False, (step,))], result_refs)
+            return self._source_value(frame, node, source[1], source[2], result_refs)
         if sanitized:
             return Value(refs=result_refs)
         if propagator is not None:
@@ -152,6 +208,16 @@ class ExternalCalls:
                 return self.engine.attribute(args[0].value, name)
         result = self.unknown_result(receiver, args)
         return Value(result.facts, result_refs)
+
+    @staticmethod
+    def _source_value(frame: CallerFrame, node: cst.Call, rule: SourceRule, ref: Ref,
+                      result_refs: list[ExtRef]) -> Value:
+        """The new PII a source call returns, traced from the call."""
+        text = ref_text(ref)
+        origin = SourceOrigin(rule.id, frame.path, id(node), node, text)
+        kinds = ", ".join(sorted(rule.shape.all_kinds))
+        step = Step(frame.path, node, f"`{_short(text)}` returns buyer PII ({kinds})", StepKind.SOURCE)
+        return Value.of_facts([Fact(origin, rule.shape, False, (step,))], result_refs)
 
     def _url_matches(self, rule: SourceRule, args: list[Arg], receiver: Value | None) -> bool:
         assert rule.url is not None
