@@ -49,6 +49,17 @@ def pick(args: list[Arg], receiver: Value | None, spec: ArgSpec) -> Value:
     return join(found)
 
 
+def given(args: list[Arg], spec: ArgSpec) -> Arg | None:
+    """The argument passed plainly (not spread) for `spec`, if any."""
+    for position, arg in numbered(args):
+        if arg.star:
+            continue
+        if (arg.keyword is None and spec.position == position) or (
+                arg.keyword is not None and arg.keyword == spec.name):
+            return arg
+    return None
+
+
 def selected(args: list[Arg], receiver: Value | None, specs: tuple[ArgSpec, ...] | None) -> Value:
     """The join of the chosen arguments (every argument and the receiver when None)."""
     if specs is None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from scanner.model import StepKind
-from scanner.propagate.arguments import constant_args, pick, selected
+from scanner.propagate.arguments import constant_args, given, pick, selected
 from scanner.propagate.effects import apply_effect
 from scanner.propagate.records import Arg, SinkSite
 from scanner.propagate.services import Analysis, CallerFrame
@@ -20,6 +20,7 @@ from scanner.resolve.refs import MAX_REF_LENGTH, UNKNOWN_SEGMENT, ExtRef
 from scanner.rules.loader import build_index
 from scanner.rules.patterns import CallPattern, Ref, Segment, ref_text
 from scanner.rules.schema import (
+    ArgSpec,
     DecoratorEffect,
     DecoratorRule,
     PropagatorRule,
@@ -27,6 +28,7 @@ from scanner.rules.schema import (
     SinkRule,
     SourceRule,
 )
+from scanner.rules.shapes import Shape
 from scanner.rules.urls import HOLE, destination_for, url_matches
 
 
@@ -188,7 +190,10 @@ class ExternalCalls:
                     propagator = (specificity, propagator_rule)
 
         if source is not None:
-            return self._source_value(frame, node, source[1], source[2], result_refs)
+            produced = self._source_value(frame, node, source[1], source[2], result_refs)
+            if source[1].writes is not None:
+                self._write_into(frame, node, source[1].writes, produced, args)
+            return produced
         if sanitized:
             return Value(refs=result_refs)
         if propagator is not None:
@@ -208,6 +213,17 @@ class ExternalCalls:
                 return self.engine.attribute(args[0].value, name)
         result = self.unknown_result(receiver, args)
         return Value(result.facts, result_refs)
+
+    @staticmethod
+    def _write_into(frame: CallerFrame, node: cst.Call, writes: tuple[ArgSpec, Shape],
+                    value: Value, args: list[Arg]) -> None:
+        """A source that also writes PII into an argument (`file=buf`): the argument's
+        variable or container now holds it."""
+        arg = given(args, writes[0])
+        if arg is None or not isinstance(arg.node, cst.BaseExpression):
+            return
+        facts = [Fact(f.origin, writes[1], False, f.trace) for f in value.facts.values()]
+        frame.add_to(arg.node, Value.of_facts(facts), node)
 
     @staticmethod
     def _source_value(frame: CallerFrame, node: cst.Call, rule: SourceRule, ref: Ref,

@@ -11,6 +11,7 @@ from scanner.rules.document import DocumentReader, RulesetError, str_list
 from scanner.rules.schema import (
     CALLING_EFFECTS,
     MUTATING_EFFECTS,
+    ArgSpec,
     DecoratorEffect,
     DecoratorRule,
     HostRule,
@@ -24,6 +25,7 @@ from scanner.rules.schema import (
     SinkRule,
     SourceRule,
 )
+from scanner.rules.shapes import Shape
 from scanner.rules.yamlload import LineDict, LineList
 
 TOP_LEVEL_KEYS = {
@@ -108,7 +110,7 @@ class RulesetBuilder(DocumentReader):
     # -- sections ------------------------------------------------------------------
     def parse_source(self, node: LineDict) -> SourceRule | None:
         """A `sources:` entry: calls returning PII laid out as `returns` (optionally only for some URLs)."""
-        self.check_keys(node, {"id", "description", "calls", "returns", "url", "url_matches"},
+        self.check_keys(node, {"id", "description", "calls", "returns", "url", "url_matches", "writes"},
                         "a source", ("id", "calls", "returns"))
         ident = self.entry_id(node)
         patterns = self.patterns(node)
@@ -124,10 +126,25 @@ class RulesetBuilder(DocumentReader):
             globs = [globs]
         if (url is None) != (not globs):
             self.error(node.line, "`url` and `url_matches` go together: which argument, which URLs")
+        writes = self.source_writes(node)
         if ident is None or not patterns or shape is None:
             return None
         return SourceRule(ident, self.text(node, "description"), patterns, shape, url,
-                          tuple(str(g) for g in globs), self.origin(node))
+                          tuple(str(g) for g in globs), self.origin(node), writes)
+
+    def source_writes(self, node: LineDict) -> tuple[ArgSpec, Shape] | None:
+        """A source's `writes: {arg: SPEC, returns: SHAPE}`: PII written into an argument."""
+        raw = node.get("writes")
+        if raw is None:
+            return None
+        if not isinstance(raw, LineDict) or not self.check_keys(raw, {"arg", "returns"}, "`writes`",
+                                                                  ("arg", "returns")):
+            if not isinstance(raw, LineDict):
+                self.error(node.line_of("writes"), "`writes` is a mapping: {arg: SPEC, returns: SHAPE}")
+            return None
+        spec = self.arg_spec(raw["arg"], raw.line_of("arg"))
+        shape = self.shape(raw["returns"], raw.line_of("returns"))
+        return (spec, shape) if spec is not None and shape is not None else None
 
     def parse_sink(self, node: LineDict) -> SinkRule | None:
         """A `sinks:` entry: calls whose `args` leave the app to a `destination` of a `kind`."""

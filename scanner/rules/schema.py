@@ -53,6 +53,9 @@ class SourceRule:
     url: ArgSpec | None
     url_globs: tuple[str, ...]
     origin: Origin
+    writes: tuple[ArgSpec, Shape] | None = None
+    """An argument the call also writes PII into (a file or buffer passed as `file=`),
+    and the shape of what it writes."""
 
 
 @dataclass(frozen=True)
