@@ -3,10 +3,9 @@ with a `propagators:` entry (rulesets/README.md documents each effect)."""
 
 from __future__ import annotations
 
-import re
-
 import libcst as cst
 
+from scanner.propagate import sql
 from scanner.propagate.arguments import is_given, numbered, pick, selected
 from scanner.propagate.records import Arg, table_key
 from scanner.propagate.services import Analysis, CallerFrame
@@ -170,36 +169,43 @@ def _forwarded(args: list[Arg], receiver: Value | None, callable_spec: ArgSpec,
     return forwarded
 
 
-_SQL_WRITE = re.compile(r"^\s*(?:insert(?:\s+or\s+\w+)?\s+into|replace\s+into|update(?:\s+or\s+\w+)?)"
-                        r"\s+[\"`\[]?([\w.]+)", re.IGNORECASE)
-_SQL_READ = re.compile(r"^\s*(?:with\b.*?\)\s*)?select\b.*?\bfrom\s+[\"`\[]?([\w.]+)",
-                       re.IGNORECASE | re.DOTALL)
+EVERY_COLUMN = "<all>"
 
 
 def _sql(engine: Analysis, frame: CallerFrame, node: cst.Call, statement: Value | None,
          params: Value, receiver_node: cst.BaseExpression | None) -> Value | None:
-    """A SQL statement known from constants: an INSERT/UPDATE stores the parameters'
-    PII under its table; a SELECT reads back what the table holds (as rows, also put in
-    the cursor it was run on). Other statements, or SQL not known, decide nothing."""
+    """A SQL statement known from constants: an INSERT/UPDATE stores each parameter's PII
+    under its table and column; a SELECT reads back what those columns hold (as rows,
+    also put in the cursor it ran on). Other statements, or SQL not known, decide
+    nothing (an ORM statement object passes through)."""
     text = statement.const if statement is not None else None
     if text is None:
         return Value(refs=holding(held(statement))) if statement is not None and held(statement) else None
-    write = _SQL_WRITE.match(text)
-    if write is not None:
-        table = write.group(1)
-        stored = flatten(params).with_step(Step(frame.path, node, f"stored in table `{table}`"))
-        if stored.facts:
-            engine.store_write(table_key(table), stored, frame.ctx)
+    parsed = sql.parse(text)
+    if isinstance(parsed, sql.Write):
+        step = Step(frame.path, node, f"stored in table `{parsed.table}`")
+        written = [(get_index(params, i), c) for i, c in enumerate(parsed.by_position)]
+        written += [(get_key(params, name), c) for name, c in parsed.by_name]
+        for value, column in written:
+            stored = flatten(value).with_step(step)
+            if stored.facts:
+                engine.store_write(table_key(parsed.table, column), stored, frame.ctx)
+                engine.store_write(table_key(parsed.table, EVERY_COLUMN), stored, frame.ctx)
         return CLEAN
-    read = _SQL_READ.match(text)
-    if read is None:
+    if not isinstance(parsed, sql.Read):
         return None
-    table = read.group(1)
-    rows = engine.store_read(table_key(table))
-    if not rows.facts:
+    anywhere = engine.store_read(table_key(parsed.table, sql.ALL_COLUMNS))
+    cells: list[tuple[str | None, Value]] = []
+    for position, column in enumerate(parsed.columns):
+        if column == sql.ALL_COLUMNS:
+            cells.append((None, join([engine.store_read(table_key(parsed.table, EVERY_COLUMN)), anywhere])))
+            continue
+        value = join([engine.store_read(table_key(parsed.table, column)), anywhere])
+        cells += [(str(position), value), (column, value)]
+    row = build_container(cells, list_like=False)
+    if not row.facts:
         return CLEAN
-    rows = wrap(wrap(rows, "*"), LIST_KEY).with_step(
-        Step(frame.path, node, f"read back from table `{table}`"))
+    rows = wrap(row, LIST_KEY).with_step(Step(frame.path, node, f"read back from table `{parsed.table}`"))
     if receiver_node is not None:
         frame.add_to(receiver_node, rows, node)
     return rows

@@ -201,8 +201,12 @@ class Engine:
 
     # ---- attributes ---------------------------------------------------------------
     def attribute(self, base: Value, name: str, for_call: bool = False) -> Value:
-        """The value of `base.name`: a field of its PII, and/or a member of what it is."""
-        results = [get_key(base, name)] if base.facts else []
+        """The value of `base.name`: a field of its PII (`__dict__`: all of them), and/or
+        a member of what it is."""
+        if name == "__dict__" and base.facts:
+            results = [base.only_facts()]  # an object's attribute mapping: its fields
+        else:
+            results = [get_key(base, name)] if base.facts else []
         refs: list[AnyRef] = []
         for ref in base.refs:
             if isinstance(ref, ExtRef):

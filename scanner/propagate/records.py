@@ -35,9 +35,10 @@ def field_key(cls: str, name: str) -> StoreKey:
     return StoreKey("field", cls, name)
 
 
-def table_key(table: str) -> StoreKey:
-    """The store key of the rows of database table `table`."""
-    return StoreKey("table", table.lower(), "*")
+def table_key(table: str, column: str) -> StoreKey:
+    """The store key of column `column` of database table `table` (`*`: a column not
+    known; `<all>`: every column together)."""
+    return StoreKey("table", table.lower(), column)
 
 
 StarMarker = Literal["", "*", "**"]
