@@ -93,6 +93,17 @@ def test_include_and_gitignore(tmp_path: Path) -> None:
     assert sorted({f["sink"]["path"] for f in data["findings"]}) == ["tools/t.py"]
 
 
+def test_a_folder_ignored_by_the_enclosing_repo_is_scanned_when_asked_for(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "repo")
+    write(repo / ".gitignore", "vendor/\n")
+    write(repo / "vendor" / "lib" / "job.py", APP)
+    code, data = scan_json(str(repo / "vendor" / "lib"))
+    assert code == 1 and data["files_scanned"] == 1
+    code, data = scan_json(str(repo))
+    assert code == 0 and data["files_scanned"] == 0 and data["findings"] == []
+    assert any("left out" in note for note in data["notes"])
+
+
 def test_jobs_is_accepted(tmp_path: Path) -> None:
     write(tmp_path / ".sellerscan.toml", "jobs = 4\n")
     write(tmp_path / "job.py", APP)

@@ -56,7 +56,10 @@ def run_workflow(options: ScanOptions, workflow: WorkflowOptions | None = None) 
                                       workflow.respect_gitignore)
         if left_out:
             notes.append(f"{left_out} file(s) left out by include/exclude patterns or .gitignore")
-            options = replace(options, paths=[s.path for s in kept], root=root)
+            if kept:
+                options = replace(options, paths=[s.path for s in kept], root=root)
+            else:  # nothing left: an empty scan (with its note), not an error
+                options = replace(options, excludes=[*options.excludes, "*"], root=root)
             files = kept
     entries = load_baseline(workflow.baseline) if workflow.baseline else None
     result = run_pipeline(options)

@@ -11,6 +11,10 @@ import pathspec
 from scanner.discover.files import SourceFile
 
 
+_PROBE = "sellerscan-probe"
+"""A name no ignore pattern aimed at files names: to ask whether a folder is ignored."""
+
+
 def _spec(patterns: list[str]) -> pathspec.GitIgnoreSpec:
     return pathspec.GitIgnoreSpec.from_lines(patterns)
 
@@ -71,11 +75,15 @@ def select_files(
     respect_gitignore: bool,
 ) -> tuple[list[SourceFile], int]:
     """The files to keep, and how many were left out. Patterns match paths relative to
-    `base` (the configuration file's folder, else the scan root)."""
+    `base` (the configuration file's folder, else the scan root). `.gitignore` rules do
+    not apply when the scan root itself lies in an ignored folder (scanning a vendored or
+    installed package on purpose)."""
     inc = _spec(include) if include else None
     exc = _spec(exclude) if exclude else None
     top = git_top(root) if respect_gitignore else None
     ignore = GitIgnore(top) if top is not None else None
+    if ignore is not None and ignore.ignored(root / _PROBE):
+        ignore = None  # the scan root itself is in an ignored folder: the user chose it
     kept: list[SourceFile] = []
     for source in files:
         full = root / source.relpath
