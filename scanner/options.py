@@ -54,6 +54,22 @@ class AnalysisLimits:
     """Wall-clock budget of the analysis; past it the reports say they are incomplete."""
 
 
+@dataclass(frozen=True)
+class SemgrepOptions:
+    """How the second engine (semgrep, for pattern rules) is run."""
+
+    enabled: bool = True
+    executable: str | None = None
+    """Path or name of the `semgrep` program; default: on PATH, else next to Python."""
+    timeout_seconds: float = 600.0
+    """Wall-clock limit of the one semgrep run; past it the run counts as failed."""
+    per_file_timeout_seconds: float = 30.0
+    """Semgrep's own `--timeout` (per rule and file)."""
+    native: bool = True
+    """Run semgrep's native command line (`--experimental`, ~0.3 s to start) rather than
+    its Python wrapper (~2-3 s)."""
+
+
 @dataclass
 class ScanOptions:
     """What to scan and with which rules."""
@@ -71,3 +87,4 @@ class ScanOptions:
     limits: AnalysisLimits = field(default_factory=AnalysisLimits)
     progress: ProgressCallback | None = None
     """Called as (done, total, stage) while parsing and analysing."""
+    semgrep: SemgrepOptions = field(default_factory=SemgrepOptions)
