@@ -3,8 +3,8 @@
 
 Each semgrep rule names the sellerscan rule it reports under (`metadata.sellerscan-rule`,
 documented like every other rule in a ruleset's `rules:`), optionally the words a file
-must contain for it to match (`sellerscan-keywords`, used to avoid starting semgrep at
-all), the taint rules whose finding on the same line supersedes it (`sellerscan-dedupe`)
+must contain for it to match (`sellerscan-keywords`: when every rule has them, only the
+files containing one are given to semgrep, and none means semgrep is not started), the taint rules whose finding on the same line supersedes it (`sellerscan-dedupe`)
 and the destination its findings report (`sellerscan-destination`, `sellerscan-sink-kind`).
 """
 

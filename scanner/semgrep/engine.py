@@ -15,7 +15,7 @@ from scanner.rules.schema import RuleSet
 from scanner.semgrep.config import SemgrepRules
 from scanner.semgrep.merge import semgrep_findings
 from scanner.semgrep.runner import SemgrepProcess, SemgrepRun, command, find_executable
-from scanner.semgrep.targets import any_file_mentions, template_files
+from scanner.semgrep.targets import files_mentioning, template_files
 
 ENGINE = "semgrep"
 
@@ -30,6 +30,7 @@ class SemgrepJob:
         self.root = root
         self.targets = python_files + templates
         self.templates = [t.relpath for t in templates]
+        self.filtered_out = 0
         self.process: SemgrepProcess | None = None
         self.folder: tempfile.TemporaryDirectory[str] | None = None
         self.status: EngineStatus | None = None
@@ -38,12 +39,17 @@ class SemgrepJob:
             self.status = EngineStatus.DISABLED
             self.message = "semgrep was not run (" + (
                 "--no-semgrep" if not options.enabled else "no semgrep rules") + ")"
-        elif not rules.needs_all_files() and not any_file_mentions(
-                self.targets, rules.keywords(), max_file_bytes):
-            self.status = EngineStatus.NOT_NEEDED
-            self.message = "semgrep was not started: no scanned file mentions its rules' keywords"
         else:
-            self._start(options, max_file_bytes)
+            if not rules.needs_all_files():
+                kept = files_mentioning(self.targets, rules.keywords(), max_file_bytes)
+                self.filtered_out = len(self.targets) - len(kept)
+                self.targets = kept
+            if not self.targets:
+                self.status = EngineStatus.NOT_NEEDED
+                self.message = ("semgrep was not started: no scanned file mentions its rules' "
+                                "keywords")
+            else:
+                self._start(options, max_file_bytes)
 
     @classmethod
     def start(cls, rules: SemgrepRules, options: SemgrepOptions, root: Path,
@@ -96,7 +102,9 @@ class SemgrepJob:
         missed = [t.relpath for t in self.targets if t.relpath not in seen]
         if missed:
             notes.append(f"semgrep did not analyse {len(missed)} file(s): " + ", ".join(missed[:20]))
-        message = f"semgrep {run.version} analysed {len(scanned)} file(s)"
+        message = f"semgrep {run.version} analysed {len(scanned)} file(s)" + (
+            f"; {self.filtered_out} other file(s) mention none of its rules' keywords"
+            if self.filtered_out else "")
         return findings, EngineRun(ENGINE, EngineStatus.OK, message, tuple(scanned),
                                    run.version), notes
 

@@ -1,6 +1,7 @@
 """The files semgrep scans: the Python files sellerscan discovered (including those the
 taint engine could not parse) plus HTML/Jinja templates, found with the same excludes.
-Also the keyword pre-filter that spares starting semgrep when no file could match."""
+Also the keyword pre-filter: when every rule lists keywords, only files containing one
+are given to semgrep (none: semgrep is not started)."""
 
 from __future__ import annotations
 
@@ -48,16 +49,19 @@ def template_files(paths: list[Path], root: Path, excludes: list[str],
     return [found[k] for k in sorted(found)]
 
 
-def any_file_mentions(files: list[SourceFile], keywords: set[str], max_bytes: int) -> bool:
-    """True when one of the files (read up to `max_bytes`) contains one of the keywords,
-    compared case-insensitively. Unreadable files count as matching (semgrep decides)."""
+def files_mentioning(files: list[SourceFile], keywords: set[str],
+                     max_bytes: int) -> list[SourceFile]:
+    """The files that contain one of the keywords (compared case-insensitively, in
+    their first `max_bytes`). Unreadable files are kept (semgrep decides)."""
     needles = [k.encode("utf-8") for k in keywords]
+    kept = []
     for source in files:
         try:
             with open(source.path, "rb") as handle:
                 data = handle.read(max_bytes).lower()
         except OSError:
-            return True
+            kept.append(source)
+            continue
         if any(n in data for n in needles):
-            return True
-    return False
+            kept.append(source)
+    return kept
