@@ -138,3 +138,13 @@ def test_semgrep_finding_on_a_taint_finding_line_is_dropped(tmp_path: Path) -> N
     other = dict(hit, start={"line": 4, "col": 1})
     found = semgrep_findings([hit, other, dict(other)], rules, ruleset, tmp_path, [taint])
     assert [(f.sink.line, f.rule_id) for f in found] == [(4, "SS202")]
+
+
+def test_semgrep_not_on_path_fails_the_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    code, out, err = _scan("json", "--semgrep", "semgrep")
+    data = json.loads(out)
+    assert code == 2 and data["engine_failure"] is True
+    assert "program 'semgrep' not found" in data["engines"][1]["message"]
+    assert {(f["sink"]["path"], f["sink"]["line"], f["rule_id"]) for f in data["findings"]} >= TAINT
+    assert "semgrep failed" in err
