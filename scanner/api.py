@@ -6,7 +6,13 @@ filtering (inline suppressions apply to both)."""
 from __future__ import annotations
 
 from scanner.model import ScanResult
-from scanner.options import DEFAULT_MAX_FILE_BYTES, AnalysisLimits, ParseLimits, ScanOptions
+from scanner.options import (
+    DEFAULT_MAX_FILE_BYTES,
+    AnalysisLimits,
+    ParseLimits,
+    ScanOptions,
+    SemgrepOptions,
+)
 from scanner.pipeline import ScanInputError
 from scanner.rules.loader import RulesetError
 from scanner.workflow.baseline import BaselineError
@@ -21,6 +27,7 @@ __all__ = [
     "ScanInputError",
     "ScanOptions",
     "ScanResult",
+    "SemgrepOptions",
     "WorkflowOptions",
     "WorkflowResult",
     "failing",

@@ -1,7 +1,8 @@
 """The `sellerscan` command line.
 
 Exit codes (stable): 0 no findings; 1 findings reported; 2 usage, configuration or
-ruleset error (or, with --strict, files that could not be analysed)."""
+ruleset error (or, with --strict, files that could not be analysed; or an engine such as
+semgrep failed, unless --allow-engine-failure)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from scanner.api import (
     ParseLimits,
     ScanInputError,
     ScanOptions,
+    SemgrepOptions,
     WorkflowOptions,
     failing,
     run_workflow,
@@ -140,21 +142,33 @@ def main() -> None:
                    "the merge base with REF (the whole program is still analysed).")
 @click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (accepted; the "
               "analysis runs in one process today).")
+@click.option("--semgrep", "semgrep_program", metavar="PROGRAM",
+              help="The semgrep program to run for the pattern (credential) rules "
+                   "(default: `semgrep` on PATH, else the one installed with sellerscan).")
+@click.option("--no-semgrep", is_flag=True,
+              help="Do not run semgrep: only the taint rules are checked.")
+@click.option("--semgrep-timeout", type=click.FloatRange(min=1), default=600,
+              show_default=True, metavar="SECONDS",
+              help="Stop semgrep after this long (the run then counts as failed).")
+@click.option("--allow-engine-failure", is_flag=True,
+              help="Exit with 0/1 even if semgrep is missing, crashed or timed out (the "
+                   "report still says so). Default: exit status 2.")
 def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, rulesets: tuple[Path, ...],
          no_bundled_rulesets: bool, excludes: tuple[str, ...], no_default_excludes: bool,
          root: Path | None, max_file_size: int, strict: bool, time_budget: float,
          color: bool | None, config_file: Path | None, no_config: bool,
          includes: tuple[str, ...], respect_gitignore: bool | None, disabled: tuple[str, ...],
          fail_on: str | None, baseline: Path | None, diff_base: str | None,
-         jobs: int | None) -> None:
+         jobs: int | None, semgrep_program: str | None, no_semgrep: bool,
+         semgrep_timeout: float, allow_engine_failure: bool) -> None:
     """Scan PATHS (files or directories) and report PII flows.
 
     Every finding shows its rule, the PII kinds, the destination and the path from the
     SP-API/MWS call to the sink, step by step. Files that cannot be analysed (syntax
     errors, Python 2, undecodable bytes, too large) are listed with the reason.
 
-    Exit status: 0 no findings, 1 findings, 2 error (bad usage, ruleset or, with
-    --strict, files skipped).
+    Exit status: 0 no findings, 1 findings, 2 error (bad usage, ruleset, semgrep
+    failed unless --allow-engine-failure, or, with --strict, files skipped).
     """
     progress = Progress(enabled=sys.stderr.isatty())
     try:
@@ -178,6 +192,8 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, rulesets: tuple
         default_excludes=not no_default_excludes,
         parse_limits=ParseLimits(max_file_bytes=max_file_size),
         limits=AnalysisLimits(time_budget_seconds=time_budget), progress=progress.update,
+        semgrep=SemgrepOptions(enabled=not no_semgrep, executable=semgrep_program,
+                               timeout_seconds=semgrep_timeout),
     )
     try:
         with progress:
@@ -194,6 +210,11 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, rulesets: tuple
     if output is not None:
         click.echo(f"sellerscan: {len(result.findings)} finding(s), {len(result.skipped)} "
                    f"file(s) skipped; report written to {output}", err=True)
+    for engine in result.failed_engines:
+        click.echo(f"sellerscan: error: {engine.message}; the {engine.name} rules were not "
+                   "checked (the report says so)", err=True)
+    if result.failed_engines and not allow_engine_failure:
+        sys.exit(EXIT_ERROR)
     if strict and result.skipped:
         click.echo(f"sellerscan: {len(result.skipped)} file(s) could not be analysed (--strict)",
                    err=True)

@@ -71,6 +71,10 @@ class SinkKind(TextEnum):
     STORAGE = "storage"
     TAX = "tax"
     TRANSFER = "transfer"
+    SOURCE_CODE = "source_code"
+    """A secret written in the code itself (pattern rules of the second engine)."""
+    USER_INPUT = "user_input"
+    """A form, prompt or request field that asks a user for a secret (pattern rules)."""
 
 
 class StepKind(TextEnum):
@@ -264,6 +268,35 @@ class RuleInfo:
     good_example: str = ""
 
 
+class EngineStatus(TextEnum):
+    """How one analysis engine's run ended."""
+
+    OK = "ok"
+    FAILED = "failed"
+    """Missing, crashed or timed out: its rules were not checked (never a clean result)."""
+    NOT_NEEDED = "not-needed"
+    """Not started: no scanned file could match its rules."""
+    DISABLED = "disabled"
+    """Switched off by the user, or no rules for it."""
+
+
+@dataclass(frozen=True)
+class EngineRun:
+    """What one engine (the taint analysis, semgrep) did: its status, a message for the
+    reader, and the root-relative files it analysed."""
+
+    name: str
+    status: EngineStatus
+    message: str = ""
+    files: tuple[str, ...] = ()
+    version: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {"name": self.name, "status": self.status.value, "message": self.message,
+                "files": list(self.files), "version": self.version}
+
+
 @dataclass
 class ScanResult:
     """Everything one scan produced."""
@@ -283,6 +316,13 @@ class ScanResult:
     def active(self) -> list[Finding]:
         """Findings neither suppressed inline nor already in the baseline."""
         return [f for f in self.findings if f.active]
+    engines: list[EngineRun] = field(default_factory=list)
+    """Each engine's run (taint first), with the files it saw."""
+
+    @property
+    def failed_engines(self) -> list[EngineRun]:
+        """Engines that failed: their rules were not checked."""
+        return [e for e in self.engines if e.status is EngineStatus.FAILED]
 
     @property
     def violations(self) -> list[Finding]:

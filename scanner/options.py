@@ -66,6 +66,22 @@ class DiffLimits:
     """Longest a single git command may take."""
 
 
+@dataclass(frozen=True)
+class SemgrepOptions:
+    """How the second engine (semgrep, for pattern rules) is run."""
+
+    enabled: bool = True
+    executable: str | None = None
+    """Path or name of the `semgrep` program; default: on PATH, else next to Python."""
+    timeout_seconds: float = 600.0
+    """Wall-clock limit of the one semgrep run; past it the run counts as failed."""
+    per_file_timeout_seconds: float = 30.0
+    """Semgrep's own `--timeout` (per rule and file)."""
+    native: bool = True
+    """Run semgrep's native command line (`--experimental`, ~0.3 s to start) rather than
+    its Python wrapper (~2-3 s)."""
+
+
 @dataclass
 class ScanOptions:
     """What to scan and with which rules."""
@@ -83,3 +99,4 @@ class ScanOptions:
     limits: AnalysisLimits = field(default_factory=AnalysisLimits)
     progress: ProgressCallback | None = None
     """Called as (done, total, stage) while parsing and analysing."""
+    semgrep: SemgrepOptions = field(default_factory=SemgrepOptions)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from scanner.discover.files import discover_files
-from scanner.model import ScanResult, SkippedFile, SkipReason
+from scanner.model import EngineRun, EngineStatus, ScanResult, SkippedFile, SkipReason
 from scanner.options import ScanOptions, no_progress
 from scanner.parse.source import ParsedFile, parse_file
 from scanner.policy.findings import build_findings, rule_infos
@@ -17,6 +17,8 @@ from scanner.propagate.engine import Engine
 from scanner.resolve.project import build_index
 from scanner.rules.loader import load_rulesets
 from scanner.rules.schema import RuleSet
+from scanner.semgrep.config import SemgrepRules, load_semgrep_rules
+from scanner.semgrep.engine import SemgrepJob
 
 THREAD_STACK_BYTES = 512 * 1024 * 1024
 RECURSION_LIMIT = 20_000
@@ -47,13 +49,17 @@ def run_pipeline(options: ScanOptions) -> ScanResult:
         raise ScanInputError("nothing to scan: give at least one path")
     results: list[ScanResult] = []
     ruleset = load_rulesets(options.rulesets, options.include_bundled_rulesets)
-    run_with_big_stack(lambda: results.append(_stages(options, ruleset)))
+    semgrep_rules = load_semgrep_rules(options.rulesets, options.include_bundled_rulesets, ruleset)
+    run_with_big_stack(lambda: results.append(_stages(options, ruleset, semgrep_rules)))
     return results[0]
 
 
-def _stages(options: ScanOptions, ruleset: RuleSet) -> ScanResult:
+def _stages(options: ScanOptions, ruleset: RuleSet, semgrep_rules: SemgrepRules) -> ScanResult:
     root = scan_root(options.paths, options.root)
     files, notes = discover_files(options.paths, root, options.excludes, options.default_excludes)
+    semgrep = SemgrepJob.start(semgrep_rules, options.semgrep, root, options.paths, files,
+                               options.excludes, options.default_excludes,
+                               options.parse_limits.max_file_bytes)
     parsed: list[ParsedFile] = []
     skipped: list[SkippedFile] = []
     report = options.progress or no_progress
@@ -74,6 +80,11 @@ def _stages(options: ScanOptions, ruleset: RuleSet) -> ScanResult:
     notes.extend(engine.notes)
     by_path = {p.relpath: p for p in parsed}
     findings = build_findings(engine.raw.values(), ruleset, by_path)
+    extra, semgrep_run, semgrep_notes = semgrep.finish(ruleset, findings, skipped)
+    findings = sorted(findings + extra, key=lambda f: f.sort_key)
+    notes.extend(semgrep_notes)
+    taint_run = EngineRun("taint", EngineStatus.OK, f"analysed {len(parsed)} Python file(s)",
+                          tuple(sorted(by_path)))
     return ScanResult(
         root=str(root),
         findings=findings,
@@ -82,6 +93,7 @@ def _stages(options: ScanOptions, ruleset: RuleSet) -> ScanResult:
         lines_scanned=sum(len(p.lines) for p in parsed),
         rules=rule_infos(ruleset),
         notes=notes,
+        engines=[taint_run, semgrep_run],
     )
 
 

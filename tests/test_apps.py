@@ -11,7 +11,7 @@ from scanner.api import ScanOptions, run_scan
 
 APPS = Path(__file__).resolve().parents[1] / "fixtures" / "apps"
 NAMES = sorted(p.name for p in APPS.iterdir() if p.is_dir())
-QUIET_APPS = {"ad_audience_aggregates", "label_printer", "erp_connector", "payment_processor"}
+QUIET_APPS = {"ad_audience_aggregates", "label_printer", "erp_connector"}
 
 
 @pytest.mark.parametrize("name", NAMES)

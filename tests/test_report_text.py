@@ -70,8 +70,9 @@ def test_text_for_an_empty_scan() -> None:
 def test_json_carries_the_model() -> None:
     result = injection_result()
     data = json.loads(render(result, "json"))
-    assert sorted(data) == ["files_scanned", "findings", "lines_scanned", "notes", "root",
-                            "skipped", "stale_baseline", "suppressed", "version"]
+    assert sorted(data) == ["engine_failure", "engines", "files_scanned", "findings",
+                            "lines_scanned", "notes", "root", "skipped", "stale_baseline",
+                            "suppressed", "version"]
     assert data["version"] == __version__
     assert data["findings"] == [f.to_dict() for f in result.findings]
     assert data["skipped"][0] == {"path": "app/legacy/py2_sync.py", "reason": "python2",

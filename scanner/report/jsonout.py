@@ -10,7 +10,8 @@ from scanner.model import ScanResult
 
 def render_json(result: ScanResult) -> str:
     """The scan as indented JSON with sorted keys: version, root, findings, skipped,
-    files_scanned, lines_scanned and notes."""
+    files_scanned, lines_scanned, notes, engines (each engine's status and
+    the files it saw) and engine_failure (true when an engine failed)."""
     data = {
         "version": __version__,
         "root": result.root,
@@ -21,5 +22,7 @@ def render_json(result: ScanResult) -> str:
         "notes": list(result.notes),
         "suppressed": sum(1 for f in result.findings if f.suppression is not None),
         "stale_baseline": list(result.stale_baseline),
+        "engines": [e.to_dict() for e in result.engines],
+        "engine_failure": bool(result.failed_engines),
     }
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

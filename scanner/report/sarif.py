@@ -29,6 +29,7 @@ from scanner.model import (
     fingerprints,
 )
 from scanner.report.common import by_severity
+from scanner.report.engines import engine_properties, sarif_extensions, sarif_invocations
 from scanner.report.ruledocs import rule_doc_url
 
 SARIF_VERSION = "2.1.0"
@@ -155,12 +156,15 @@ def _log(
             f"{cut_traces} findings have traces longer than "
             f"{limits.thread_flow_locations_per_result} steps; only their first and last "
             "steps are in this SARIF file."))
+    tool: dict[str, Any] = {"driver": _driver(rules, limits)}
+    if sarif_extensions(result):
+        tool["extensions"] = sarif_extensions(result)
     run: dict[str, Any] = {
-        "tool": {"driver": _driver(rules, limits)},
+        "tool": tool,
         "invocations": [{
             "executionSuccessful": True,
             "toolExecutionNotifications": notifications,
-        }],
+        }] + sarif_invocations(result),
         "originalUriBaseIds": {SRCROOT: _root_location(result.root)},
         "columnKind": "unicodeCodePoints",
         "results": results,
@@ -168,6 +172,7 @@ def _log(
             "filesScanned": result.files_scanned,
             "linesScanned": result.lines_scanned,
             "filesSkipped": len(result.skipped),
+            **({"engines": engine_properties(result)} if result.engines else {}),
         },
     }
     return _envelope(run)

@@ -10,7 +10,6 @@ import pathspec
 
 from scanner.discover.files import SourceFile
 
-
 _PROBE = "sellerscan-probe"
 """A name no ignore pattern aimed at files names: to ask whether a folder is ignored."""
 
