@@ -90,6 +90,20 @@ class SkipReason(TextEnum):
     TOO_DEEP = "too-deep"
     TOO_COMPLEX = "too-complex"
     PARSER_FAILURE = "parser-failure"
+    MERGE_CONFLICT = "merge-conflict"
+    """The file holds git merge-conflict markers."""
+    PYTHON2_UNTRANSLATABLE = "python2-untranslatable"
+    """Python 2 code the in-memory translation to Python 3 could not handle."""
+    TOO_SLOW = "too-slow"
+    """Parsing went past the per-file CPU-time limit."""
+    TOO_MUCH_MEMORY = "too-much-memory"
+    """Parsing went past the per-file memory limit."""
+    NOT_A_REGULAR_FILE = "not-a-regular-file"
+    """A FIFO, device or socket: never opened."""
+    SYMLINK_LOOP = "symlink-loop"
+    """A symbolic link that (eventually) points to itself."""
+    OUTSIDE_ROOT = "outside-root"
+    """A symbolic link to a file outside the scan root: never read."""
 
 
 @dataclass(frozen=True, order=True)
@@ -239,6 +253,8 @@ class ScanResult:
     rules: list[RuleInfo]
     notes: list[str] = field(default_factory=list)
     """Engine notices for the reader (e.g. an analysis budget reached)."""
+    python2_files: list[str] = field(default_factory=list)
+    """Files analysed as Python 2 (translated to Python 3 in memory, lines kept)."""
 
     @property
     def violations(self) -> list[Finding]:

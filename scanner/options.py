@@ -29,7 +29,11 @@ class ParseLimits:
     max_operator_chain: int = 1000
     """Longest chain of binary/boolean/comparison operands (libcst is super-linear on them)."""
     max_literal_elements: int = 25_000
-    """Most elements in one list/tuple/set/dict literal."""
+    """Most elements in one list/tuple/set/dict literal (or one call's arguments)."""
+    max_nesting: int = 200
+    """Deepest nesting of brackets (CPython's own limit is 200)."""
+    max_indentation: int = 100
+    """Deepest nesting of indented blocks (CPython's own limit is 100)."""
 
 
 @dataclass(frozen=True)

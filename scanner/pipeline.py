@@ -72,6 +72,9 @@ def _stages(options: ScanOptions, ruleset: RuleSet) -> ScanResult:
     if engine.budget_hit:
         notes.append("the analysis stopped at its work budget; results may be incomplete")
     notes.extend(engine.notes)
+    python2 = [p.relpath for p in parsed if p.python2]
+    notes.extend(f"{path}: analysed as Python 2 (translated in memory; lines as in the file)"
+                 for path in python2)
     by_path = {p.relpath: p for p in parsed}
     findings = build_findings(engine.raw.values(), ruleset, by_path)
     return ScanResult(
@@ -82,6 +85,7 @@ def _stages(options: ScanOptions, ruleset: RuleSet) -> ScanResult:
         lines_scanned=sum(len(p.lines) for p in parsed),
         rules=rule_infos(ruleset),
         notes=notes,
+        python2_files=python2,
     )
 
 

@@ -19,8 +19,10 @@ GOOD = (
 
 BAD_FILES: dict[str, tuple[bytes, str, str]] = {
     "syntax.py": (b"def f(:\n", "syntax-error", "line 1"),
-    "py2.py": (b'print "hello"\n', "python2", "Python 2"),
-    "py2_except.py": (b"try:\n    pass\nexcept Exception, e:\n    pass\n", "python2", "Python 2"),
+    "merge.py": (b"x = 1\n<<<<<<< HEAD\ny = 2\n=======\ny = 3\n>>>>>>> feature\n", "merge-conflict",
+                 "merge-conflict markers"),
+    "py2_tuple_params.py": (b"def f((a, b)):\n    print a\n", "python2-untranslatable",
+                            "still invalid after translation"),
     "latin1.py": (b'x = "caf\xe9"\n', "undecodable", "decode"),
     "nul.py": (b"x = 1\x00\n", "binary", "NUL"),
     "deep_parens.py": (b"x = " + b"(" * 5000 + b"1" + b")" * 5000 + b"\n", "too-deep", "nested"),

@@ -70,7 +70,7 @@ def test_text_for_an_empty_scan() -> None:
 def test_json_carries_the_model() -> None:
     result = injection_result()
     data = json.loads(render(result, "json"))
-    assert sorted(data) == ["files_scanned", "findings", "lines_scanned", "notes", "root",
+    assert sorted(data) == ["files_scanned", "findings", "lines_scanned", "notes", "python2_files", "root",
                             "skipped", "version"]
     assert data["version"] == __version__
     assert data["findings"] == [f.to_dict() for f in result.findings]

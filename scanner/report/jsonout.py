@@ -10,7 +10,7 @@ from scanner.model import ScanResult
 
 def render_json(result: ScanResult) -> str:
     """The scan as indented JSON with sorted keys: version, root, findings, skipped,
-    files_scanned, lines_scanned and notes."""
+    files_scanned, lines_scanned, notes and python2_files."""
     data = {
         "version": __version__,
         "root": result.root,
@@ -19,5 +19,6 @@ def render_json(result: ScanResult) -> str:
         "files_scanned": result.files_scanned,
         "lines_scanned": result.lines_scanned,
         "notes": list(result.notes),
+        "python2_files": list(result.python2_files),
     }
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
