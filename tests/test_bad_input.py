@@ -22,7 +22,7 @@ BAD_FILES: dict[str, tuple[bytes, str, str]] = {
     "merge.py": (b"x = 1\n<<<<<<< HEAD\ny = 2\n=======\ny = 3\n>>>>>>> feature\n", "merge-conflict",
                  "merge-conflict markers"),
     "py2_tuple_params.py": (b"def f((a, b)):\n    print a\n", "python2-untranslatable",
-                            "still invalid after translation"),
+                            "would move lines"),
     "latin1.py": (b'x = "caf\xe9"\n', "undecodable", "decode"),
     "nul.py": (b"x = 1\x00\n", "binary", "NUL"),
     "deep_parens.py": (b"x = " + b"(" * 5000 + b"1" + b")" * 5000 + b"\n", "too-deep", "nested"),

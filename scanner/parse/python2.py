@@ -1,7 +1,8 @@
 """Python 2 source translated in memory to Python 3, every line kept where it was.
 
 Only fixers that rewrite syntax within a line are used (print, except, exec, backticks,
-`<>`, numeric literals, `ur''`, `raise E, v`, `dict.has_key`, `g.throw(E, v)`), so a
+`<>`, numeric literals, `ur''`, `raise E, v`, `dict.has_key`, `g.throw(E, v)`, tuple
+parameters of lambdas), so a
 line number in the translation is the same line in the original; a translation that
 would still move lines is refused. Indentation tabs are expanded to multiples of eight
 first, as Python 2 did. Nothing is executed; the original text stays what reports show."""
@@ -17,7 +18,7 @@ from fissix.refactor import RefactoringTool
 
 _FIXERS = tuple(f"fissix.fixes.fix_{name}" for name in (
     "print", "except", "exec", "repr", "ne", "numliterals", "unicode", "raise", "has_key",
-    "throw",
+    "throw", "tuple_params",
 ))
 _LEADING = re.compile(r"^[ \t\f]+", re.MULTILINE)
 _PRINT_CHEVRON = re.compile(r"^[ \t]*print[ \t]*>>", re.MULTILINE)
