@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from scanner.discover.files import discover_files
+from scanner.discover.files import find_files
 from scanner.model import ScanResult, SkippedFile, SkipReason
 from scanner.options import ScanOptions, no_progress
 from scanner.parse.source import ParsedFile, parse_file
@@ -53,9 +53,10 @@ def run_pipeline(options: ScanOptions) -> ScanResult:
 
 def _stages(options: ScanOptions, ruleset: RuleSet) -> ScanResult:
     root = scan_root(options.paths, options.root)
-    files, notes = discover_files(options.paths, root, options.excludes, options.default_excludes)
+    discovery = find_files(options.paths, root, options.excludes, options.default_excludes)
+    files, notes = discovery.files, discovery.notes
     parsed: list[ParsedFile] = []
-    skipped: list[SkippedFile] = []
+    skipped: list[SkippedFile] = list(discovery.skipped)
     report = options.progress or no_progress
     for number, source in enumerate(files, 1):
         report(number, len(files), f"parsing {source.relpath}")
