@@ -24,9 +24,8 @@ from scanner.api import (
     ScanOptions,
     run_scan,
 )
-from scanner.report import render
+from scanner.report import render, render_failure
 from scanner.report.progress import Progress
-from scanner.report.sarif import render_sarif_failure
 from scanner.rules.loader import RulesetError, load_rulesets
 from scanner.rules.schema import RuleSet
 
@@ -54,14 +53,32 @@ def _write_output(text: str, output: Path | None) -> None:
 
 
 def _fail(message: str, fmt: str, output: Path | None) -> None:
-    """Report a fatal error; a SARIF output file records the failure (never looks clean)."""
+    """Report a fatal error (exit 2); a JSON, SARIF or HTML report records the failure,
+    so it never looks like a clean result."""
     click.echo(f"sellerscan: error: {message}", err=True)
-    if fmt == "sarif" and output is not None:
-        _write_output(render_sarif_failure(message), output)
+    document = render_failure(message, fmt)
+    if document is not None:
+        _write_output(document, output)
     sys.exit(EXIT_ERROR)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Commands(click.Group):
+    """The command group; any unexpected exception becomes exit status 2 and a message
+    (Python's own exit status for a traceback is 1, which means "findings")."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        """Run the command, turning an internal error into exit status 2."""
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except Exception as exc:  # noqa: BLE001 - never exit 1 on a crash
+            click.echo(f"sellerscan: error: internal error: {type(exc).__name__}: {exc}", err=True)
+            sys.exit(EXIT_ERROR)
+
+
+@click.group(cls=_Commands,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="sellerscan")
 def main() -> None:
     """sellerscan: find Amazon buyer PII (from SP-API/MWS calls) flowing to places the
@@ -131,14 +148,18 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, rulesets: tuple
     try:
         with progress:
             result = run_scan(options)
+        use_color = color if color is not None else (output is None and sys.stdout.isatty())
+        report = render(result, fmt, color=use_color and fmt == "text")
     except RulesetError as exc:
         _fail(str(exc), fmt, output)
         return
     except ScanInputError as exc:
         _fail(str(exc), fmt, output)
         return
-    use_color = color if color is not None else (output is None and sys.stdout.isatty())
-    _write_output(render(result, fmt, color=use_color and fmt == "text"), output)
+    except Exception as exc:  # noqa: BLE001 - an internal error must never look like a result
+        _fail(f"internal error, the scan did not complete: {type(exc).__name__}: {exc}", fmt, output)
+        return
+    _write_output(report, output)
     if output is not None:
         click.echo(f"sellerscan: {len(result.findings)} finding(s), {len(result.skipped)} "
                    f"file(s) skipped; report written to {output}", err=True)
