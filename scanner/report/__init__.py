@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from html import escape as escape_html
 import json
+from html import escape as escape_html
 
 from scanner import __version__
 from scanner.model import ScanResult
