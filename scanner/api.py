@@ -4,13 +4,19 @@
 from __future__ import annotations
 
 from scanner.model import ScanResult
-from scanner.options import DEFAULT_MAX_FILE_BYTES, AnalysisLimits, ParseLimits, ScanOptions
+from scanner.options import (
+    DEFAULT_MAX_FILE_BYTES,
+    DEFAULT_MAX_RULESET_BYTES,
+    AnalysisLimits,
+    ParseLimits,
+    ScanOptions,
+)
 from scanner.pipeline import ScanInputError, run_pipeline
 from scanner.rules.loader import RulesetError
 
 __all__ = [
-    "DEFAULT_MAX_FILE_BYTES", "AnalysisLimits", "ParseLimits", "RulesetError", "ScanInputError",
-    "ScanOptions", "ScanResult", "run_scan",
+    "DEFAULT_MAX_FILE_BYTES", "DEFAULT_MAX_RULESET_BYTES", "AnalysisLimits", "ParseLimits",
+    "RulesetError", "ScanInputError", "ScanOptions", "ScanResult", "run_scan",
 ]
 
 

@@ -18,6 +18,7 @@ import click
 from scanner import __version__
 from scanner.api import (
     DEFAULT_MAX_FILE_BYTES,
+    DEFAULT_MAX_RULESET_BYTES,
     AnalysisLimits,
     ParseLimits,
     ScanInputError,
@@ -117,6 +118,8 @@ def main() -> None:
                    "of PATHS). Also the base of package (import) names.")
 @click.option("--max-file-size", type=click.IntRange(min=1), default=DEFAULT_MAX_FILE_BYTES,
               show_default=True, metavar="BYTES", help="Skip (and report) larger files.")
+@click.option("--max-ruleset-size", type=click.IntRange(min=1), default=DEFAULT_MAX_RULESET_BYTES,
+              show_default=True, metavar="BYTES", help="Refuse (exit status 2) larger ruleset files.")
 @click.option("--strict", is_flag=True,
               help="Exit with status 2 when any file could not be analysed.")
 @click.option("--time-budget", type=click.FloatRange(min=1), default=900, show_default=True,
@@ -126,8 +129,8 @@ def main() -> None:
               help="Colour the text report (default: when standard output is a terminal).")
 def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, rulesets: tuple[Path, ...],
          no_bundled_rulesets: bool, excludes: tuple[str, ...], no_default_excludes: bool,
-         root: Path | None, max_file_size: int, strict: bool, time_budget: float,
-         color: bool | None) -> None:
+         root: Path | None, max_file_size: int, max_ruleset_size: int, strict: bool,
+         time_budget: float, color: bool | None) -> None:
     """Scan PATHS (files or directories) and report PII flows.
 
     Every finding shows its rule, the PII kinds, the destination and the path from the
@@ -140,7 +143,8 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, rulesets: tuple
     progress = Progress(enabled=sys.stderr.isatty())
     options = ScanOptions(
         paths=list(paths), root=root, rulesets=list(rulesets),
-        include_bundled_rulesets=not no_bundled_rulesets, excludes=list(excludes),
+        include_bundled_rulesets=not no_bundled_rulesets, max_ruleset_bytes=max_ruleset_size,
+        excludes=list(excludes),
         default_excludes=not no_default_excludes,
         parse_limits=ParseLimits(max_file_bytes=max_file_size),
         limits=AnalysisLimits(time_budget_seconds=time_budget), progress=progress.update,

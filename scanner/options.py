@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_MAX_FILE_BYTES = 2_000_000
+DEFAULT_MAX_RULESET_BYTES = 1_000_000
+"""Largest ruleset file read (the bundled ones are under 30 KB)."""
 
 ProgressCallback = Callable[[int, int, str], None]
 """Called as (done, total, stage label) while parsing and analysing."""
@@ -68,6 +70,8 @@ class ScanOptions:
     rulesets: list[Path] = field(default_factory=list)
     """Extra ruleset files or directories, applied over the bundled ones."""
     include_bundled_rulesets: bool = True
+    max_ruleset_bytes: int = DEFAULT_MAX_RULESET_BYTES
+    """Larger ruleset files are refused (a ruleset error, exit status 2)."""
     excludes: list[str] = field(default_factory=list)
     """Glob patterns (matched against root-relative paths) of files and folders to skip."""
     default_excludes: bool = True

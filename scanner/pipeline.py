@@ -46,7 +46,8 @@ def run_pipeline(options: ScanOptions) -> ScanResult:
     if not options.paths:
         raise ScanInputError("nothing to scan: give at least one path")
     results: list[ScanResult] = []
-    ruleset = load_rulesets(options.rulesets, options.include_bundled_rulesets)
+    ruleset = load_rulesets(options.rulesets, options.include_bundled_rulesets,
+                            options.max_ruleset_bytes)
     run_with_big_stack(lambda: results.append(_stages(options, ruleset)))
     return results[0]
 

@@ -4,6 +4,7 @@ so on standard error, and every report format records that the scan failed."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,28 @@ def test_a_crash_in_any_command_is_exit_2(monkeypatch: pytest.MonkeyPatch) -> No
     out = CliRunner().invoke(main, ["rules"])
     assert out.exit_code == 2
     assert "sellerscan: error: internal error: KeyError" in out.stderr
+
+
+def test_a_ruleset_over_the_size_limit_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("print('x')\n", encoding="utf-8")
+    big = tmp_path / "big.yaml"
+    entry = "  - id: big.sink.{n}\n    description: x\n    calls: [big.call{n}]\n    kind: log\n"
+    big.write_text("ruleset: big\nsinks:\n" + "".join(entry.format(n=n) for n in range(30_000)),
+                   encoding="utf-8")
+    assert big.stat().st_size > 2_000_000
+    report = tmp_path / "out.sarif"
+    out = CliRunner().invoke(main, ["scan", str(tmp_path / "a.py"), "--ruleset", str(big),
+                                    "--format", "sarif", "-o", str(report)])
+    assert out.exit_code == 2
+    assert f"{big.stat().st_size} bytes exceeds the ruleset size limit of 1000000 bytes" in out.stderr
+    assert '"executionSuccessful": false' in report.read_text(encoding="utf-8")
+    small = CliRunner().invoke(main, ["scan", str(tmp_path / "a.py"), "--ruleset", str(big),
+                                      "--max-ruleset-size", "100"])
+    assert small.exit_code == 2 and "limit of 100 bytes (--max-ruleset-size)" in small.stderr
+
+
+def test_a_fifo_ruleset_is_refused_not_read(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("print('x')\n", encoding="utf-8")
+    os.mkfifo(tmp_path / "rules.yaml")
+    out = CliRunner().invoke(main, ["scan", str(tmp_path / "a.py"), "--ruleset", str(tmp_path / "rules.yaml")])
+    assert out.exit_code == 2 and "not a regular file" in out.stderr
