@@ -120,6 +120,12 @@ def main() -> None:
               show_default=True, metavar="BYTES", help="Skip (and report) larger files.")
 @click.option("--max-ruleset-size", type=click.IntRange(min=1), default=DEFAULT_MAX_RULESET_BYTES,
               show_default=True, metavar="BYTES", help="Refuse (exit status 2) larger ruleset files.")
+@click.option("--parse-memory-limit", type=click.IntRange(min=100), default=3072, show_default=True,
+              metavar="MB", help="Memory a worker may use to parse one file; past it the file "
+                                 "is listed as too-much-memory.")
+@click.option("--parse-time-limit", type=click.IntRange(min=1), default=120, show_default=True,
+              metavar="SECONDS", help="CPU time to parse one file; past it the file is listed "
+                                      "as too-slow.")
 @click.option("--strict", is_flag=True,
               help="Exit with status 2 when any file could not be analysed.")
 @click.option("--time-budget", type=click.FloatRange(min=1), default=900, show_default=True,
@@ -129,7 +135,8 @@ def main() -> None:
               help="Colour the text report (default: when standard output is a terminal).")
 def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, rulesets: tuple[Path, ...],
          no_bundled_rulesets: bool, excludes: tuple[str, ...], no_default_excludes: bool,
-         root: Path | None, max_file_size: int, max_ruleset_size: int, strict: bool,
+         root: Path | None, max_file_size: int, max_ruleset_size: int,
+         parse_memory_limit: int, parse_time_limit: int, strict: bool,
          time_budget: float, color: bool | None) -> None:
     """Scan PATHS (files or directories) and report PII flows.
 
@@ -146,7 +153,9 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, rulesets: tuple
         include_bundled_rulesets=not no_bundled_rulesets, max_ruleset_bytes=max_ruleset_size,
         excludes=list(excludes),
         default_excludes=not no_default_excludes,
-        parse_limits=ParseLimits(max_file_bytes=max_file_size),
+        parse_limits=ParseLimits(max_file_bytes=max_file_size,
+                                 worker_memory_bytes=parse_memory_limit * 1024**2,
+                                 worker_cpu_seconds=parse_time_limit),
         limits=AnalysisLimits(time_budget_seconds=time_budget), progress=progress.update,
     )
     try:

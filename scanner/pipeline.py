@@ -11,7 +11,7 @@ from pathlib import Path
 from scanner.discover.files import find_files
 from scanner.model import ScanResult, SkippedFile, SkipReason
 from scanner.options import ScanOptions, no_progress
-from scanner.parse.source import ParsedFile, parse_file
+from scanner.parse.guarded import parse_files
 from scanner.policy.findings import build_findings, rule_infos
 from scanner.propagate.engine import Engine
 from scanner.resolve.index import build_index
@@ -56,16 +56,9 @@ def _stages(options: ScanOptions, ruleset: RuleSet) -> ScanResult:
     root = scan_root(options.paths, options.root)
     discovery = find_files(options.paths, root, options.excludes, options.default_excludes)
     files, notes = discovery.files, discovery.notes
-    parsed: list[ParsedFile] = []
-    skipped: list[SkippedFile] = list(discovery.skipped)
     report = options.progress or no_progress
-    for number, source in enumerate(files, 1):
-        report(number, len(files), f"parsing {source.relpath}")
-        outcome = parse_file(source, options.parse_limits)
-        if isinstance(outcome, SkippedFile):
-            skipped.append(outcome)
-        else:
-            parsed.append(outcome)
+    parsed, skipped = parse_files(files, options.parse_limits, report)
+    skipped.extend(discovery.skipped)
     index = build_index(parsed, root)
     engine = Engine(index, ruleset, options.limits, report)
     engine.run()

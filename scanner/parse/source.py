@@ -140,16 +140,23 @@ def parse_source_text(source: SourceFile, text: str, limits: ParseLimits) -> Par
     return translated
 
 
-def parse_file(source: SourceFile, limits: ParseLimits | None = None) -> ParsedFile | SkippedFile:
-    """Parse `source`, or say why it cannot be analysed."""
-    limits = limits or ParseLimits()
+def load_text(source: SourceFile, limits: ParseLimits) -> str | SkippedFile:
+    """The decoded text of `source`, or why it cannot be read."""
     data = read_regular_file(source, limits.max_file_bytes)
     if isinstance(data, SkippedFile):
         return data
     if b"\x00" in data:
         return SkippedFile(source.relpath, SkipReason.BINARY, "the file contains NUL bytes")
     try:
-        text = decode_source(data)
+        return decode_source(data)
     except (UnicodeDecodeError, SyntaxError, LookupError) as exc:
         return SkippedFile(source.relpath, SkipReason.UNDECODABLE, f"cannot decode as source text: {exc}")
+
+
+def parse_file(source: SourceFile, limits: ParseLimits | None = None) -> ParsedFile | SkippedFile:
+    """Parse `source` in this process, or say why it cannot be analysed."""
+    limits = limits or ParseLimits()
+    text = load_text(source, limits)
+    if isinstance(text, SkippedFile):
+        return text
     return parse_source_text(source, text, limits)
