@@ -126,6 +126,9 @@ def main() -> None:
 @click.option("--parse-time-limit", type=click.IntRange(min=1), default=120, show_default=True,
               metavar="SECONDS", help="CPU time to parse one file; past it the file is listed "
                                       "as too-slow.")
+@click.option("--no-parse-isolation", is_flag=True,
+              help="Parse in this process, without per-file worker limits (faster; only for "
+                   "trusted code).")
 @click.option("--strict", is_flag=True,
               help="Exit with status 2 when any file could not be analysed.")
 @click.option("--time-budget", type=click.FloatRange(min=1), default=900, show_default=True,
@@ -136,7 +139,7 @@ def main() -> None:
 def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, rulesets: tuple[Path, ...],
          no_bundled_rulesets: bool, excludes: tuple[str, ...], no_default_excludes: bool,
          root: Path | None, max_file_size: int, max_ruleset_size: int,
-         parse_memory_limit: int, parse_time_limit: int, strict: bool,
+         parse_memory_limit: int, parse_time_limit: int, no_parse_isolation: bool, strict: bool,
          time_budget: float, color: bool | None) -> None:
     """Scan PATHS (files or directories) and report PII flows.
 
@@ -155,7 +158,8 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, rulesets: tuple
         default_excludes=not no_default_excludes,
         parse_limits=ParseLimits(max_file_bytes=max_file_size,
                                  worker_memory_bytes=parse_memory_limit * 1024**2,
-                                 worker_cpu_seconds=parse_time_limit),
+                                 worker_cpu_seconds=parse_time_limit,
+                                 isolated=not no_parse_isolation),
         limits=AnalysisLimits(time_budget_seconds=time_budget), progress=progress.update,
     )
     try:

@@ -7,10 +7,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from scanner.api import ParseLimits, ScanOptions, run_scan
 from scanner.cli import main
+from scanner.workers.pool import Failed, WorkerError, _death
 
 GOOD = (
     "from sp_api.api import Orders\n"
@@ -57,3 +59,11 @@ def test_without_isolation_the_same_files_are_analysed(tmp_path: Path) -> None:
     isolated = _outcome(tree, ParseLimits())
     assert isolated == ([("syntax.py", "syntax-error")], [("good.py", 3)])
     assert _outcome(tree, ParseLimits(isolated=False)) == isolated
+    out = CliRunner().invoke(main, ["scan", str(tree), "--no-parse-isolation"])
+    assert out.exit_code == 1 and "syntax.py: syntax-error" in out.stdout
+
+
+def test_a_worker_that_cannot_answer_fails_the_scan_loudly() -> None:
+    with pytest.raises(WorkerError, match="exited with status 3"):
+        _death(3)
+    assert _death(-9) == Failed("time", "went past the CPU-time limit")

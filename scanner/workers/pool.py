@@ -122,6 +122,10 @@ class _Worker:
         self.connection.close()
 
 
+class WorkerError(RuntimeError):
+    """A worker process failed for a reason that is not its task (it could not start)."""
+
+
 def _death(exitcode: int | None) -> Failed:
     if exitcode is not None and exitcode < 0:
         number = -exitcode
@@ -130,7 +134,11 @@ def _death(exitcode: int | None) -> Failed:
         if number in (signal.SIGABRT, signal.SIGSEGV, signal.SIGBUS):
             return Failed("memory", f"the worker died ({signal.Signals(number).name}), most likely out of memory")
         return Failed("crash", f"the worker died ({signal.Signals(number).name})")
-    return Failed("crash", f"the worker exited with status {exitcode}")
+    raise WorkerError(
+        f"a worker process exited with status {exitcode} instead of answering; if sellerscan is "
+        "used as a library, the calling script needs an `if __name__ == \"__main__\":` guard "
+        "(workers are started with multiprocessing), or parse in-process with "
+        "ParseLimits(isolated=False)")
 
 
 class GuardedPool:
