@@ -8,6 +8,7 @@ from __future__ import annotations
 from scanner.model import ScanResult
 from scanner.options import (
     DEFAULT_MAX_FILE_BYTES,
+    DEFAULT_MAX_RULESET_BYTES,
     AnalysisLimits,
     ParseLimits,
     ScanOptions,
@@ -20,6 +21,7 @@ from scanner.workflow.run import WorkflowOptions, WorkflowResult, failing, run_w
 
 __all__ = [
     "DEFAULT_MAX_FILE_BYTES",
+    "DEFAULT_MAX_RULESET_BYTES",
     "AnalysisLimits",
     "BaselineError",
     "ParseLimits",

@@ -19,6 +19,7 @@ import click
 from scanner import __version__
 from scanner.api import (
     DEFAULT_MAX_FILE_BYTES,
+    DEFAULT_MAX_RULESET_BYTES,
     AnalysisLimits,
     BaselineError,
     ParseLimits,
@@ -30,10 +31,9 @@ from scanner.api import (
     run_workflow,
 )
 from scanner.model import Severity
-from scanner.report import render
+from scanner.report import render, render_failure
 from scanner.report.github import annotation_lines, escape_data, summary_markdown
 from scanner.report.progress import Progress
-from scanner.report.sarif import render_sarif_failure
 from scanner.rules.loader import RulesetError, load_rulesets
 from scanner.rules.schema import RuleSet
 from scanner.workflow.baseline import baseline_text
@@ -70,14 +70,32 @@ def _write_output(text: str, output: Path | None) -> None:
 
 
 def _fail(message: str, fmt: str, output: Path | None) -> None:
-    """Report a fatal error; a SARIF output file records the failure (never looks clean)."""
+    """Report a fatal error (exit 2); a JSON, SARIF or HTML report records the failure,
+    so it never looks like a clean result."""
     click.echo(f"sellerscan: error: {message}", err=True)
-    if fmt == "sarif" and output is not None:
-        _write_output(render_sarif_failure(message), output)
+    document = render_failure(message, fmt)
+    if document is not None:
+        _write_output(document, output)
     sys.exit(EXIT_ERROR)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Commands(click.Group):
+    """The command group; any unexpected exception becomes exit status 2 and a message
+    (Python's own exit status for a traceback is 1, which means "findings")."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        """Run the command, turning an internal error into exit status 2."""
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except Exception as exc:  # noqa: BLE001 - never exit 1 on a crash
+            click.echo(f"sellerscan: error: internal error: {type(exc).__name__}: {exc}", err=True)
+            sys.exit(EXIT_ERROR)
+
+
+@click.group(cls=_Commands,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="sellerscan")
 def main() -> None:
     """sellerscan: find Amazon buyer PII (from SP-API/MWS calls) flowing to places the
@@ -116,6 +134,17 @@ def main() -> None:
                    "of PATHS). Also the base of package (import) names.")
 @click.option("--max-file-size", type=click.IntRange(min=1), default=DEFAULT_MAX_FILE_BYTES,
               show_default=True, metavar="BYTES", help="Skip (and report) larger files.")
+@click.option("--max-ruleset-size", type=click.IntRange(min=1), default=DEFAULT_MAX_RULESET_BYTES,
+              show_default=True, metavar="BYTES", help="Refuse (exit status 2) larger ruleset files.")
+@click.option("--parse-memory-limit", type=click.IntRange(min=100), default=3072, show_default=True,
+              metavar="MB", help="Memory a worker may use to parse one file; past it the file "
+                                 "is listed as too-much-memory.")
+@click.option("--parse-time-limit", type=click.IntRange(min=1), default=120, show_default=True,
+              metavar="SECONDS", help="CPU time to parse one file; past it the file is listed "
+                                      "as too-slow.")
+@click.option("--no-parse-isolation", is_flag=True,
+              help="Parse in this process, without per-file worker limits (faster; only for "
+                   "trusted code).")
 @click.option("--strict", is_flag=True,
               help="Exit with status 2 when any file could not be analysed.")
 @click.option("--time-budget", type=click.FloatRange(min=1), default=900, show_default=True,
@@ -155,8 +184,9 @@ def main() -> None:
                    "report still says so). Default: exit status 2.")
 def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, rulesets: tuple[Path, ...],
          no_bundled_rulesets: bool, excludes: tuple[str, ...], no_default_excludes: bool,
-         root: Path | None, max_file_size: int, strict: bool, time_budget: float,
-         color: bool | None, config_file: Path | None, no_config: bool,
+         root: Path | None, max_file_size: int, max_ruleset_size: int,
+         parse_memory_limit: int, parse_time_limit: int, no_parse_isolation: bool, strict: bool,
+         time_budget: float, color: bool | None, config_file: Path | None, no_config: bool,
          includes: tuple[str, ...], respect_gitignore: bool | None, disabled: tuple[str, ...],
          fail_on: str | None, baseline: Path | None, diff_base: str | None,
          jobs: int | None, semgrep_program: str | None, no_semgrep: bool,
@@ -188,9 +218,13 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, rulesets: tuple
         return
     options = ScanOptions(
         paths=list(paths), root=root, rulesets=list(rulesets) or config.rulesets,
-        include_bundled_rulesets=not no_bundled_rulesets, excludes=list(excludes),
+        include_bundled_rulesets=not no_bundled_rulesets, max_ruleset_bytes=max_ruleset_size,
+        excludes=list(excludes),
         default_excludes=not no_default_excludes,
-        parse_limits=ParseLimits(max_file_bytes=max_file_size),
+        parse_limits=ParseLimits(max_file_bytes=max_file_size,
+                                 worker_memory_bytes=parse_memory_limit * 1024**2,
+                                 worker_cpu_seconds=parse_time_limit,
+                                 isolated=not no_parse_isolation),
         limits=AnalysisLimits(time_budget_seconds=time_budget), progress=progress.update,
         semgrep=SemgrepOptions(enabled=not no_semgrep, executable=semgrep_program,
                                timeout_seconds=semgrep_timeout),
@@ -200,13 +234,17 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, rulesets: tuple
             outcome = run_workflow(options, _workflow(config, diff_base))
         result = outcome.result
         check_rule_ids(config, {rule.id for rule in result.rules})
+        use_color = color if color is not None else (output is None and sys.stdout.isatty())
+        report = render(result, fmt, color=use_color and fmt == "text")
     except (RulesetError, ScanInputError, ConfigError, BaselineError) as exc:
         _fail(str(exc), fmt, output)
         return
+    except Exception as exc:  # noqa: BLE001 - an internal error must never look like a result
+        _fail(f"internal error, the scan did not complete: {type(exc).__name__}: {exc}", fmt, output)
+        return
     for warning in outcome.warnings:
         click.echo(f"sellerscan: warning: {warning}", err=True)
-    use_color = color if color is not None else (output is None and sys.stdout.isatty())
-    _write_output(render(result, fmt, color=use_color and fmt == "text"), output)
+    _write_output(report, output)
     if output is not None:
         click.echo(f"sellerscan: {len(result.findings)} finding(s), {len(result.skipped)} "
                    f"file(s) skipped; report written to {output}", err=True)

@@ -106,6 +106,20 @@ class SkipReason(TextEnum):
     TOO_DEEP = "too-deep"
     TOO_COMPLEX = "too-complex"
     PARSER_FAILURE = "parser-failure"
+    MERGE_CONFLICT = "merge-conflict"
+    """The file holds git merge-conflict markers."""
+    PYTHON2_UNTRANSLATABLE = "python2-untranslatable"
+    """Python 2 code the in-memory translation to Python 3 could not handle."""
+    TOO_SLOW = "too-slow"
+    """Parsing went past the per-file CPU-time limit."""
+    TOO_MUCH_MEMORY = "too-much-memory"
+    """Parsing went past the per-file memory limit."""
+    NOT_A_REGULAR_FILE = "not-a-regular-file"
+    """A FIFO, device or socket: never opened."""
+    SYMLINK_LOOP = "symlink-loop"
+    """A symbolic link that (eventually) points to itself."""
+    OUTSIDE_ROOT = "outside-root"
+    """A symbolic link to a file outside the scan root: never read."""
 
 
 @dataclass(frozen=True, order=True)
@@ -311,13 +325,15 @@ class ScanResult:
     """Engine notices for the reader (e.g. an analysis budget reached)."""
     stale_baseline: list[dict[str, Any]] = field(default_factory=list)
     """Baseline entries no finding matches any more (fingerprint, rule_id, path, message)."""
+    engines: list[EngineRun] = field(default_factory=list)
+    """Each engine's run (taint first), with the files it saw."""
+    python2_files: list[str] = field(default_factory=list)
+    """Files analysed as Python 2 (translated to Python 3 in memory, lines kept)."""
 
     @property
     def active(self) -> list[Finding]:
         """Findings neither suppressed inline nor already in the baseline."""
         return [f for f in self.findings if f.active]
-    engines: list[EngineRun] = field(default_factory=list)
-    """Each engine's run (taint first), with the files it saw."""
 
     @property
     def failed_engines(self) -> list[EngineRun]:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_MAX_FILE_BYTES = 2_000_000
+DEFAULT_MAX_RULESET_BYTES = 1_000_000
+"""Largest ruleset file read (the bundled ones are under 30 KB)."""
 
 ProgressCallback = Callable[[int, int, str], None]
 """Called as (done, total, stage label) while parsing and analysing."""
@@ -29,7 +31,18 @@ class ParseLimits:
     max_operator_chain: int = 1000
     """Longest chain of binary/boolean/comparison operands (libcst is super-linear on them)."""
     max_literal_elements: int = 25_000
-    """Most elements in one list/tuple/set/dict literal."""
+    """Most elements in one list/tuple/set/dict literal (or one call's arguments)."""
+    max_nesting: int = 200
+    """Deepest nesting of brackets (CPython's own limit is 200)."""
+    max_indentation: int = 100
+    """Deepest nesting of indented blocks (CPython's own limit is 100)."""
+    isolated: bool = True
+    """Vet each file (shape check, Python 2 translation, full parse) in a worker process
+    under the two limits below before the scan parses it; False: no workers."""
+    worker_memory_bytes: int = 3 * 1024**3
+    """Address-space limit of a parse worker (a 2 MB file needs about 1.6 GB in libcst)."""
+    worker_cpu_seconds: int = 120
+    """CPU time allowed to vet one file (a 2 MB file takes about 30 s)."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +105,8 @@ class ScanOptions:
     rulesets: list[Path] = field(default_factory=list)
     """Extra ruleset files or directories, applied over the bundled ones."""
     include_bundled_rulesets: bool = True
+    max_ruleset_bytes: int = DEFAULT_MAX_RULESET_BYTES
+    """Larger ruleset files are refused (a ruleset error, exit status 2)."""
     excludes: list[str] = field(default_factory=list)
     """Glob patterns (matched against root-relative paths) of files and folders to skip."""
     default_excludes: bool = True

@@ -8,10 +8,10 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from scanner.discover.files import discover_files
+from scanner.discover.files import find_files
 from scanner.model import EngineRun, EngineStatus, ScanResult, SkippedFile, SkipReason
 from scanner.options import ScanOptions, no_progress
-from scanner.parse.source import ParsedFile, parse_file
+from scanner.parse.guarded import parse_files
 from scanner.policy.findings import build_findings, rule_infos
 from scanner.propagate.engine import Engine
 from scanner.resolve.project import build_index
@@ -48,7 +48,8 @@ def run_pipeline(options: ScanOptions) -> ScanResult:
     if not options.paths:
         raise ScanInputError("nothing to scan: give at least one path")
     results: list[ScanResult] = []
-    ruleset = load_rulesets(options.rulesets, options.include_bundled_rulesets)
+    ruleset = load_rulesets(options.rulesets, options.include_bundled_rulesets,
+                            options.max_ruleset_bytes)
     semgrep_rules = load_semgrep_rules(options.rulesets, options.include_bundled_rulesets, ruleset)
     run_with_big_stack(lambda: results.append(_stages(options, ruleset, semgrep_rules)))
     return results[0]
@@ -56,20 +57,14 @@ def run_pipeline(options: ScanOptions) -> ScanResult:
 
 def _stages(options: ScanOptions, ruleset: RuleSet, semgrep_rules: SemgrepRules) -> ScanResult:
     root = scan_root(options.paths, options.root)
-    files, notes = discover_files(options.paths, root, options.excludes, options.default_excludes)
+    discovery = find_files(options.paths, root, options.excludes, options.default_excludes)
+    files, notes = discovery.files, discovery.notes
     semgrep = SemgrepJob.start(semgrep_rules, options.semgrep, root, options.paths, files,
                                options.excludes, options.default_excludes,
                                options.parse_limits.max_file_bytes)
-    parsed: list[ParsedFile] = []
-    skipped: list[SkippedFile] = []
     report = options.progress or no_progress
-    for number, source in enumerate(files, 1):
-        report(number, len(files), f"parsing {source.relpath}")
-        outcome = parse_file(source, options.parse_limits)
-        if isinstance(outcome, SkippedFile):
-            skipped.append(outcome)
-        else:
-            parsed.append(outcome)
+    parsed, skipped = parse_files(files, options.parse_limits, report)
+    skipped.extend(discovery.skipped)
     index = build_index(parsed, root)
     engine = Engine(index, ruleset, options.limits, report)
     engine.run()
@@ -78,6 +73,9 @@ def _stages(options: ScanOptions, ruleset: RuleSet, semgrep_rules: SemgrepRules)
     if engine.budget_hit:
         notes.append("the analysis stopped at its work budget; results may be incomplete")
     notes.extend(engine.notes)
+    python2 = [p.relpath for p in parsed if p.python2]
+    notes.extend(f"{path}: analysed as Python 2 (translated in memory; lines as in the file)"
+                 for path in python2)
     by_path = {p.relpath: p for p in parsed}
     findings = build_findings(engine.raw.values(), ruleset, by_path)
     extra, semgrep_run, semgrep_notes = semgrep.finish(ruleset, findings, skipped)
@@ -94,6 +92,7 @@ def _stages(options: ScanOptions, ruleset: RuleSet, semgrep_rules: SemgrepRules)
         rules=rule_infos(ruleset),
         notes=notes,
         engines=[taint_run, semgrep_run],
+        python2_files=python2,
     )
 
 

@@ -19,8 +19,10 @@ GOOD = (
 
 BAD_FILES: dict[str, tuple[bytes, str, str]] = {
     "syntax.py": (b"def f(:\n", "syntax-error", "line 1"),
-    "py2.py": (b'print "hello"\n', "python2", "Python 2"),
-    "py2_except.py": (b"try:\n    pass\nexcept Exception, e:\n    pass\n", "python2", "Python 2"),
+    "merge.py": (b"x = 1\n<<<<<<< HEAD\ny = 2\n=======\ny = 3\n>>>>>>> feature\n", "merge-conflict",
+                 "merge-conflict markers"),
+    "py2_tuple_params.py": (b"def f((a, b)):\n    print a\n", "python2-untranslatable",
+                            "would move lines"),
     "latin1.py": (b'x = "caf\xe9"\n', "undecodable", "decode"),
     "nul.py": (b"x = 1\x00\n", "binary", "NUL"),
     "deep_parens.py": (b"x = " + b"(" * 5000 + b"1" + b")" * 5000 + b"\n", "too-deep", "nested"),
@@ -108,7 +110,7 @@ def test_a_file_symlink_into_a_sibling_folder_with_the_same_prefix_is_outside(tm
     result = run_scan(ScanOptions(paths=[app], root=app))
     assert result.files_scanned == 2  # a.py and the link that stays inside
     assert result.findings == []
-    assert any("link.py: skipped, a symlink pointing outside the scan root" in n for n in result.notes)
+    assert [(s.path, s.reason) for s in result.skipped] == [("link.py", "outside-root")]
 
 
 def test_deep_but_valid_nesting_is_analysed(tmp_path: Path) -> None:

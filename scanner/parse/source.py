@@ -1,13 +1,16 @@
 """Read and parse one file with libcst, turning every kind of bad input into a reason.
 
-Nothing here executes the scanned code: bytes are decoded (honouring a PEP 263 coding
-cookie) and handed to libcst's parser; that is all."""
+Nothing here executes the scanned code: bytes are read (regular files only, never
+blocking), decoded (honouring a PEP 263 coding cookie), vetted by a shape check that
+does not depend on the host Python, and handed to libcst's own (native) parser, whose
+grammar is the same whichever Python 3 runs sellerscan. A file libcst rejects is tried
+as Python 2, translated in memory with its lines kept (`scanner.parse.python2`)."""
 
 from __future__ import annotations
 
-import ast
 import io
-import re
+import os
+import stat
 import tokenize
 from dataclasses import dataclass, field
 
@@ -16,28 +19,26 @@ import libcst as cst
 from scanner.discover.files import SourceFile
 from scanner.model import SkippedFile, SkipReason
 from scanner.options import ParseLimits
+from scanner.parse.gate import shape_problem
+from scanner.parse.python2 import has_merge_conflict, python2_only_statements, translate_python2
 
-_PY2_MESSAGES = ("Missing parentheses in call to", "print statement", "exec statement",
-                 "invalid decimal literal", "leading zeros in decimal integer")
-
-_PY2_HINTS = (
-    re.compile(r"^\s*print\s+[\"'\w]", re.MULTILINE),
-    re.compile(r"^\s*except\s+[\w.]+\s*,\s*\w+\s*:", re.MULTILINE),
-    re.compile(r"^\s*exec\s+[\"'\w]", re.MULTILINE),
-    re.compile(r"\bur[\"']"),
-    re.compile(r"^\s*raise\s+\w+\s*,", re.MULTILINE),
-    re.compile(r"\b0[0-7]+L?\b|\b\d+L\b"),
-)
+PARSER_CONFIG = cst.PartialParserConfig(python_version="3.13")
+"""Pinned so the result never depends on the host (libcst's native parser reads every
+Python 3 syntax up to 3.14 whatever this says)."""
 
 
 @dataclass
 class ParsedFile:
-    """A parsed module and the text it came from."""
+    """A parsed module, the text it was parsed from and the original lines."""
 
     source: SourceFile
     text: str
+    """The parsed text (for a Python 2 file, its Python 3 translation)."""
     module: cst.Module
     lines: list[str] = field(default_factory=list)
+    """The original lines, shown in reports."""
+    python2: bool = False
+    """Analysed as Python 2 (translated in memory, lines kept)."""
 
     @property
     def relpath(self) -> str:
@@ -60,95 +61,102 @@ def decode_source(data: bytes) -> str:
     return text.removeprefix("\ufeff")
 
 
-def looks_like_python2(text: str) -> bool:
-    """Heuristic: does a file that failed to parse use Python 2-only syntax?"""
-    return any(p.search(text) for p in _PY2_HINTS)
+def read_regular_file(source: SourceFile, max_bytes: int) -> bytes | SkippedFile:
+    """The bytes of `source` if it is a regular file of at most `max_bytes`.
 
-
-def _chain_length(node: ast.AST) -> int:
-    length = 0
-    while isinstance(node, ast.BinOp):
-        length += 1
-        node = node.left
-    return length
-
-
-def _cpython_gate(source: SourceFile, text: str, limits: ParseLimits) -> SkippedFile | None:
-    """Let CPython's own (fast, C) parser vet the file before libcst sees it.
-
-    libcst's native parser can exhaust memory or crash on pathological nesting and is
-    super-linear on very long operator chains; CPython rejects the former itself, and
-    the latter are measured here. Only files CPython accepts reach libcst."""
+    The file is opened without following a final symlink and without blocking, and
+    checked with fstat before a byte is read: a FIFO or device is never read from."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
     try:
-        tree = ast.parse(text)
-    except SyntaxError as exc:
-        where = f"line {exc.lineno}" + (f", column {exc.offset}" if exc.offset else "")
-        message = exc.msg or "invalid syntax"
-        if any(m in message for m in _PY2_MESSAGES) or looks_like_python2(text):
-            return SkippedFile(source.relpath, SkipReason.PYTHON2,
-                               f"Python 2 syntax ({where}: {message}); only Python 3 is analysed")
-        if "too many nested" in message or "too many levels" in message or "too complex" in message:
-            return SkippedFile(source.relpath, SkipReason.TOO_DEEP, f"{where}: {message}")
-        return SkippedFile(source.relpath, SkipReason.SYNTAX_ERROR, f"{where}: {message}")
-    except (RecursionError, MemoryError):
-        return SkippedFile(source.relpath, SkipReason.TOO_DEEP, "nesting too deep for the Python parser")
-    except ValueError as exc:
-        return SkippedFile(source.relpath, SkipReason.BINARY, str(exc))
-    operators = sum(text.count(op) for op in "+-*/%|&^<>@") + text.count(" and ") + text.count(" or ")
-    if operators <= limits.max_operator_chain and text.count(",") <= limits.max_literal_elements:
-        return None  # too few operators or commas anywhere for a pathological construct
-    for node in ast.walk(tree):
-        if isinstance(node, ast.BinOp):
-            chain = _chain_length(node)
-            if chain > limits.max_operator_chain:
-                return SkippedFile(source.relpath, SkipReason.TOO_COMPLEX,
-                                   f"line {node.lineno}: a chain of {chain} operators "
-                                   f"(limit {limits.max_operator_chain})")
-        elif isinstance(node, (ast.BoolOp, ast.Compare)):
-            count = len(node.values) if isinstance(node, ast.BoolOp) else len(node.comparators)
-            if count > limits.max_operator_chain:
-                return SkippedFile(source.relpath, SkipReason.TOO_COMPLEX,
-                                   f"line {node.lineno}: {count} chained operands (limit {limits.max_operator_chain})")
-        elif isinstance(node, (ast.List, ast.Tuple, ast.Set, ast.Dict)):
-            count = len(node.keys) if isinstance(node, ast.Dict) else len(node.elts)
-            if count > limits.max_literal_elements:
-                return SkippedFile(source.relpath, SkipReason.TOO_COMPLEX,
-                                   f"line {node.lineno}: a literal of {count} elements "
-                                   f"(limit {limits.max_literal_elements})")
-    return None
-
-
-def parse_file(source: SourceFile, limits: ParseLimits | None = None) -> ParsedFile | SkippedFile:
-    """Parse `source`, or say why it cannot be analysed."""
-    limits = limits or ParseLimits()
-    max_bytes = limits.max_file_bytes
-    try:
-        size = source.path.stat().st_size
-        if size > max_bytes:
-            return SkippedFile(source.relpath, SkipReason.TOO_LARGE,
-                               f"{size} bytes exceeds the limit of {max_bytes} (--max-file-size)")
-        data = source.path.read_bytes()
+        fd = os.open(source.path, flags)
     except OSError as exc:
-        return SkippedFile(source.relpath, SkipReason.UNREADABLE, str(exc))
+        return SkippedFile(source.relpath, SkipReason.UNREADABLE, exc.strerror or str(exc))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return SkippedFile(source.relpath, SkipReason.NOT_A_REGULAR_FILE,
+                               "not a regular file (FIFO, device or socket); never read")
+        if info.st_size > max_bytes:
+            return SkippedFile(source.relpath, SkipReason.TOO_LARGE,
+                               f"{info.st_size} bytes exceeds the limit of {max_bytes} (--max-file-size)")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        return SkippedFile(source.relpath, SkipReason.UNREADABLE, exc.strerror or str(exc))
+    finally:
+        os.close(fd)
+    if len(data) > max_bytes:
+        return SkippedFile(source.relpath, SkipReason.TOO_LARGE,
+                           f"more than {max_bytes} bytes (--max-file-size)")
+    return data
+
+
+def parse_text(relpath: str, text: str, limits: ParseLimits) -> cst.Module | SkippedFile:
+    """`text` parsed by libcst after the shape check, or why it cannot be."""
+    problem = shape_problem(text, limits)
+    if problem is not None:
+        return SkippedFile(relpath, problem.reason, problem.detail)
+    try:
+        return cst.parse_module(text, config=PARSER_CONFIG)
+    except cst.ParserSyntaxError as exc:
+        return SkippedFile(relpath, SkipReason.SYNTAX_ERROR,
+                           f"line {exc.raw_line}, column {exc.raw_column}: {exc.message}")
+    except RecursionError:
+        return SkippedFile(relpath, SkipReason.TOO_DEEP, "nesting too deep for the parser")
+    except MemoryError:
+        return SkippedFile(relpath, SkipReason.TOO_MUCH_MEMORY, "the parser ran out of memory")
+    except Exception as exc:  # noqa: BLE001 - the native parser may fail in other ways
+        return SkippedFile(relpath, SkipReason.PARSER_FAILURE, f"{type(exc).__name__}: {exc}")
+
+
+def parse_source_text(source: SourceFile, text: str, limits: ParseLimits) -> ParsedFile | SkippedFile:
+    """Parse decoded `text` as Python 3, else as Python 2, else say precisely why not."""
+    lines = text.splitlines()
+    outcome = parse_text(source.relpath, text, limits)
+    if isinstance(outcome, cst.Module):
+        if python2_only_statements(text):
+            translation = translate_python2(text)
+            if translation.text is not None:
+                translated = parse_text(source.relpath, translation.text, limits)
+                if isinstance(translated, cst.Module):
+                    return ParsedFile(source, translation.text, translated, lines, python2=True)
+        return ParsedFile(source, text, outcome, lines)
+    if outcome.reason is not SkipReason.SYNTAX_ERROR:
+        return outcome
+    if has_merge_conflict(text):
+        return SkippedFile(source.relpath, SkipReason.MERGE_CONFLICT,
+                           f"git merge-conflict markers ({outcome.detail})")
+    translation = translate_python2(text)
+    if translation.text is None:
+        if translation.problem.startswith("not valid Python 2"):
+            return outcome  # neither Python 3 nor Python 2: libcst's message says where
+        return SkippedFile(source.relpath, SkipReason.PYTHON2_UNTRANSLATABLE, translation.problem)
+    translated = parse_text(source.relpath, translation.text, limits)
+    if isinstance(translated, cst.Module):
+        return ParsedFile(source, translation.text, translated, lines, python2=True)
+    if translated.reason is SkipReason.SYNTAX_ERROR:
+        return SkippedFile(source.relpath, SkipReason.PYTHON2_UNTRANSLATABLE,
+                           f"Python 2 code still invalid after translation ({translated.detail})")
+    return translated
+
+
+def load_text(source: SourceFile, limits: ParseLimits) -> str | SkippedFile:
+    """The decoded text of `source`, or why it cannot be read."""
+    data = read_regular_file(source, limits.max_file_bytes)
+    if isinstance(data, SkippedFile):
+        return data
     if b"\x00" in data:
         return SkippedFile(source.relpath, SkipReason.BINARY, "the file contains NUL bytes")
     try:
-        text = decode_source(data)
+        return decode_source(data)
     except (UnicodeDecodeError, SyntaxError, LookupError) as exc:
         return SkippedFile(source.relpath, SkipReason.UNDECODABLE, f"cannot decode as source text: {exc}")
-    gate = _cpython_gate(source, text, limits)
-    if gate is not None:
-        return gate
-    try:
-        module = cst.parse_module(text)
-    except cst.ParserSyntaxError as exc:
-        if looks_like_python2(text):
-            return SkippedFile(source.relpath, SkipReason.PYTHON2,
-                               f"Python 2 syntax (line {exc.raw_line}): only Python 3 is analysed")
-        return SkippedFile(source.relpath, SkipReason.SYNTAX_ERROR,
-                           f"line {exc.raw_line}, column {exc.raw_column}: {exc.message}")
-    except RecursionError:
-        return SkippedFile(source.relpath, SkipReason.TOO_DEEP, "nesting too deep for the parser")
-    except Exception as exc:  # noqa: BLE001 - the native parser may fail in other ways
-        return SkippedFile(source.relpath, SkipReason.PARSER_FAILURE, f"{type(exc).__name__}: {exc}")
-    return ParsedFile(source, text, module, text.splitlines())
+
+
+def parse_file(source: SourceFile, limits: ParseLimits | None = None) -> ParsedFile | SkippedFile:
+    """Parse `source` in this process, or say why it cannot be analysed."""
+    limits = limits or ParseLimits()
+    text = load_text(source, limits)
+    if isinstance(text, SkippedFile):
+        return text
+    return parse_source_text(source, text, limits)

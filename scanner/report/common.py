@@ -8,7 +8,9 @@ from collections.abc import Iterable
 
 from scanner.model import Finding, RuleInfo, ScanResult, Severity
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_BIDI = r"\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_CONTROL = re.compile(f"[\\x00-\\x08\\x0a-\\x1f\\x7f-\\x9f\\u2028\\u2029{_BIDI}]")
+_CONTROL_BUT_NEWLINE = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\u2028\\u2029{_BIDI}]")
 
 
 def by_severity(findings: Iterable[Finding]) -> list[Finding]:
@@ -39,14 +41,22 @@ def rule_map(result: ScanResult) -> dict[str, RuleInfo]:
     return {rule.id: rule for rule in result.rules}
 
 
-def printable(text: str) -> str:
-    """`text` with control characters (ANSI escapes, CR, NUL, line separators) made visible.
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
-    Scanned code can hold raw control characters; written as-is they would move the
-    cursor or recolour a terminal. Tabs are kept.
+
+def printable(text: str, keep_newlines: bool = False) -> str:
+    """`text` with control characters (ANSI escapes, CR, LF, NUL, line separators) and
+    bidirectional-text controls ("Trojan Source": U+202A..U+202E, U+2066..U+2069,
+    U+200E/U+200F, U+061C) shown escaped, e.g. `\\x0a`, `\\u202e`.
+
+    Scanned code and file names can hold them; written as-is they would add lines to a
+    report, move the cursor, recolour a terminal or reorder what the reader sees. Tabs are
+    kept; newlines too with `keep_newlines` (for HTML, where they are mere spaces).
     """
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
-                        else f"\\u{ord(m.group()):04x}", text)
+    pattern = _CONTROL_BUT_NEWLINE if keep_newlines else _CONTROL
+    return pattern.sub(_escape, text)
 
 
 def plural(count: int, word: str) -> str:

@@ -26,6 +26,7 @@ from scanner.report.common import (
     by_severity,
     destination_counts,
     pii_counts,
+    printable,
     rule_map,
     severity_counts,
 )
@@ -37,6 +38,8 @@ _JSON_ESCAPES = {
     ord("&"): "\\u0026",
     0x2028: "\\u2028",
     0x2029: "\\u2029",
+    **{code: f"\\u{code:04x}" for code in (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F),
+                                            *range(0x2066, 0x206A))},
 }
 
 
@@ -92,11 +95,20 @@ def _asset(name: str) -> str:
     return text
 
 
+def _visible(value: Any) -> Any:
+    """Every value a template prints, with control and bidi characters shown escaped
+    (this package's own markup, already safe, is left alone)."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return printable(value, keep_newlines=True)
+    return value
+
+
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
     return Environment(
         loader=PackageLoader("scanner.report", "templates"),
         autoescape=True,
+        finalize=_visible,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -114,7 +126,7 @@ def _facets(finding: Finding) -> dict[str, Any]:
         "severity": finding.severity.value,
         "rule": finding.rule_id,
         "pii": list(finding.pii_kinds),
-        "files": _files(finding),
+        "files": [printable(path, keep_newlines=True) for path in _files(finding)],
     }
 
 

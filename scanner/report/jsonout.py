@@ -10,7 +10,7 @@ from scanner.model import ScanResult
 
 def render_json(result: ScanResult) -> str:
     """The scan as indented JSON with sorted keys: version, root, findings, skipped,
-    files_scanned, lines_scanned, notes, engines (each engine's status and
+    files_scanned, lines_scanned, notes, python2_files, engines (each engine's status and
     the files it saw) and engine_failure (true when an engine failed)."""
     data = {
         "version": __version__,
@@ -24,5 +24,6 @@ def render_json(result: ScanResult) -> str:
         "stale_baseline": list(result.stale_baseline),
         "engines": [e.to_dict() for e in result.engines],
         "engine_failure": bool(result.failed_engines),
+        "python2_files": list(result.python2_files),
     }
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

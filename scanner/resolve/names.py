@@ -57,6 +57,7 @@ class NameResolver:
     def __init__(self, index: ProjectIndex) -> None:
         self.index = index
         self._imports: dict[int, dict[str, list[Binding]]] = {}
+        self._public: dict[int, frozenset[str]] = {}
 
     def member_targets(self, module: ModuleInfo, name: str) -> list[Target]:
         """What the module-level `name` of `module` is bound to, before any code runs:
@@ -83,11 +84,47 @@ class NameResolver:
         if cached is not None:
             return cached
         table: dict[str, list[Binding]] = {}
+        stars: list[str] = []
         for node in _top_level_imports(module.parsed.module.body):
+            if isinstance(node, cst.ImportFrom) and isinstance(node.names, cst.ImportStar):
+                stars.append(import_base(node, module))
             for name, binding in bindings_of(node, module):
                 table.setdefault(name, []).append(binding)
+        own = set(module.functions) | set(module.classes) | set(module.assigned) | set(table)
+        for base in stars:
+            source = self.index.find_module(base, module)
+            if source is None or source is module:
+                continue
+            for name in sorted(self.public_names(source) - own):
+                table.setdefault(name, []).append(FromImport(base, name))
         self._imports[id(module)] = table
         return table
+
+    def public_names(self, module: ModuleInfo) -> frozenset[str]:
+        """The names `from module import *` binds: its `__all__` when that is a constant
+        list or tuple, else its module-level names not starting with `_`, including those
+        it star-imports itself (through any cycle of star imports)."""
+        cached = self._public.get(id(module))
+        if cached is None:
+            cached = frozenset(self._public_names(module, set()))
+            self._public[id(module)] = cached
+        return cached
+
+    def _public_names(self, module: ModuleInfo, visiting: set[int]) -> set[str]:
+        declared = constant_all(module.parsed.module)
+        if declared is not None:
+            return declared
+        if id(module) in visiting:
+            return set()
+        visiting.add(id(module))
+        names = set(module.functions) | set(module.classes) | set(module.assigned)
+        for node in _top_level_imports(module.parsed.module.body):
+            if isinstance(node, cst.ImportFrom) and isinstance(node.names, cst.ImportStar):
+                source = self.index.find_module(import_base(node, module), module)
+                if source is not None and source is not module:
+                    names |= self._public_names(source, visiting)
+            names.update(name for name, _ in bindings_of(node, module))
+        return {name for name in names if not name.startswith("_")}
 
     def binding_target(self, importer: ModuleInfo, binding: Binding) -> Target:
         """What one import binding of `importer` denotes."""
@@ -202,6 +239,18 @@ def bindings_of(node: cst.Import | cst.ImportFrom, module: ModuleInfo) -> list[t
                 top = dotted.split(".")[0]
                 result.append((top, ModuleImport(top)))
         return result
+    base = import_base(node, module)
+    if isinstance(node.names, cst.ImportStar):
+        return result  # the names it binds depend on the imported module: see NameResolver.imports
+    for alias in node.names:
+        name = dotted_name(alias.name)
+        local = alias.asname.name.value if alias.asname is not None and isinstance(alias.asname.name, cst.Name) else name
+        result.append((local, FromImport(base, name)))
+    return result
+
+
+def import_base(node: cst.ImportFrom, module: ModuleInfo) -> str:
+    """The absolute module name `from ... import` reads from in `module`."""
     level = len(node.relative)
     base = dotted_name(node.module) if node.module is not None else ""
     if level:
@@ -209,10 +258,26 @@ def bindings_of(node: cst.Import | cst.ImportFrom, module: ModuleInfo) -> list[t
         if level > 1:
             package = package[: len(package) - (level - 1)]
         base = ".".join([p for p in package if p] + ([base] if base else []))
-    if isinstance(node.names, cst.ImportStar):
-        return result
-    for alias in node.names:
-        name = dotted_name(alias.name)
-        local = alias.asname.name.value if alias.asname is not None and isinstance(alias.asname.name, cst.Name) else name
-        result.append((local, FromImport(base, name)))
-    return result
+    return base
+
+
+def constant_all(tree: cst.Module) -> set[str] | None:
+    """The names of a module-level `__all__ = [...]` (or tuple) of string constants, or None."""
+    for stmt in tree.body:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if not (isinstance(small, cst.Assign) and len(small.targets) == 1
+                    and isinstance(small.targets[0].target, cst.Name)
+                    and small.targets[0].target.value == "__all__"):
+                continue
+            if not isinstance(small.value, (cst.List, cst.Tuple)):
+                return None
+            names: set[str] = set()
+            for element in small.value.elements:
+                value = element.value
+                if not isinstance(value, cst.SimpleString) or not isinstance(value.evaluated_value, str):
+                    return None
+                names.add(value.evaluated_value)
+            return names
+    return None

@@ -9,11 +9,14 @@ first. A ruleset may also `disable:` ids of entries it does not want.
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from scanner.options import DEFAULT_MAX_RULESET_BYTES
 from scanner.rules.builder import build_ruleset
 from scanner.rules.document import RulesetError
 from scanner.rules.patterns import PatternIndex
@@ -35,8 +38,27 @@ def ruleset_files(path: Path) -> list[Path]:
     return [path]
 
 
-def load_rulesets(extra: Iterable[Path] = (), include_bundled: bool = True) -> RuleSet:
-    """Load the bundled rulesets and then each extra path; raise RulesetError if any is bad."""
+def read_ruleset_file(path: Path, max_bytes: int) -> str:
+    """The text of a ruleset file: a regular file (opened without blocking) of at most
+    `max_bytes`; raises OSError or ValueError (with the reason) otherwise."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError("not a regular file")
+        if info.st_size > max_bytes:
+            raise ValueError(f"{info.st_size} bytes exceeds the ruleset size limit of {max_bytes} "
+                             "bytes (--max-ruleset-size)")
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ValueError(f"exceeds the ruleset size limit of {max_bytes} bytes (--max-ruleset-size)")
+    return data.decode("utf-8")
+
+
+def load_rulesets(extra: Iterable[Path] = (), include_bundled: bool = True,
+                  max_bytes: int = DEFAULT_MAX_RULESET_BYTES) -> RuleSet:
+    """Load the bundled rulesets and then each extra path; raise RulesetError if any is bad
+    (or a file is larger than `max_bytes`)."""
     paths: list[Path] = []
     if include_bundled:
         paths.extend(ruleset_files(bundled_ruleset_dir()))
@@ -55,8 +77,8 @@ def load_rulesets(extra: Iterable[Path] = (), include_bundled: bool = True) -> R
     for path in paths:
         label = str(path)
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+            text = read_ruleset_file(path, max_bytes)
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
             problems.append((label, 0, f"cannot read: {exc}"))
             continue
         try:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from scanner.discover.files import SourceFile, discover_files
+from scanner.discover.files import SourceFile, find_files
 from scanner.model import Finding, ScanResult, Severity
 from scanner.options import DiffLimits, ScanOptions
 from scanner.pipeline import run_pipeline, scan_root
@@ -49,8 +49,7 @@ def run_workflow(options: ScanOptions, workflow: WorkflowOptions | None = None) 
     files: list[SourceFile] = []
     notes: list[str] = []
     if all(p.exists() for p in options.paths):
-        files, _ = discover_files(options.paths, root, options.excludes,
-                                  options.default_excludes)
+        files = find_files(options.paths, root, options.excludes, options.default_excludes).files
         kept, left_out = select_files(files, root, workflow.pattern_base or root,
                                       workflow.include, workflow.exclude,
                                       workflow.respect_gitignore)

@@ -1,0 +1,1 @@
+"""Worker processes with per-task resource limits."""

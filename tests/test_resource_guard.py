@@ -1,0 +1,69 @@
+"""No single file can exhaust the machine or hang the scan: each file is vetted in a
+worker process with a memory and a CPU-time limit; a file past either is listed as
+`too-much-memory` or `too-slow` and the rest of the scan goes on."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from scanner.api import ParseLimits, ScanOptions, run_scan
+from scanner.cli import main
+from scanner.workers.pool import Failed, WorkerError, _death
+
+GOOD = (
+    "from sp_api.api import Orders\n"
+    "order = Orders().get_order('1').payload\n"
+    "print(order['BuyerInfo']['BuyerEmail'])\n"
+)
+
+
+def _tree(tmp_path: Path, name: str, text: str) -> Path:
+    (tmp_path / "good.py").write_text(GOOD, encoding="utf-8")
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def _outcome(tree: Path, limits: ParseLimits) -> tuple[list[tuple[str, str]], list[tuple[str, int]]]:
+    result = run_scan(ScanOptions(paths=[tree], root=tree, parse_limits=limits))
+    return ([(s.path, str(s.reason)) for s in result.skipped],
+            [(f.sink.path, f.sink.line) for f in result.findings])
+
+
+def test_a_file_that_needs_too_much_memory_is_listed(tmp_path: Path) -> None:
+    tree = _tree(tmp_path, "lambdas.py", "x = " + "lambda: " * 1200 + "1\n")
+    limits = ParseLimits(worker_memory_bytes=250 * 1024**2)
+    assert _outcome(tree, limits) == ([("lambdas.py", "too-much-memory")], [("good.py", 3)])
+
+
+def test_a_file_that_parses_too_slowly_is_listed(tmp_path: Path) -> None:
+    body = "".join(f"def f{i}(a, b):\n    return {{'k': a + b * {i}, 'v': [a, b]}}\n" for i in range(12_000))
+    tree = _tree(tmp_path, "slow.py", body)
+    started = time.monotonic()
+    assert _outcome(tree, ParseLimits(worker_cpu_seconds=1)) == ([("slow.py", "too-slow")], [("good.py", 3)])
+    assert time.monotonic() - started < 60
+
+
+def test_the_limits_are_command_line_options(tmp_path: Path) -> None:
+    tree = _tree(tmp_path, "lambdas.py", "x = " + "lambda: " * 1200 + "1\n")
+    out = CliRunner().invoke(main, ["scan", str(tree), "--parse-memory-limit", "250", "--parse-time-limit", "30"])
+    assert out.exit_code == 1
+    assert "lambdas.py: too-much-memory (parsing needs more than 250 MB (--parse-memory-limit)" in out.stdout
+
+
+def test_without_isolation_the_same_files_are_analysed(tmp_path: Path) -> None:
+    tree = _tree(tmp_path, "syntax.py", "def f(:\n")
+    isolated = _outcome(tree, ParseLimits())
+    assert isolated == ([("syntax.py", "syntax-error")], [("good.py", 3)])
+    assert _outcome(tree, ParseLimits(isolated=False)) == isolated
+    out = CliRunner().invoke(main, ["scan", str(tree), "--no-parse-isolation"])
+    assert out.exit_code == 1 and "syntax.py: syntax-error" in out.stdout
+
+
+def test_a_worker_that_cannot_answer_fails_the_scan_loudly() -> None:
+    with pytest.raises(WorkerError, match="exited with status 3"):
+        _death(3)
+    assert _death(-9) == Failed("time", "went past the CPU-time limit")
