@@ -11,6 +11,7 @@ Not a test: figures depend on the machine. Compare the ratios printed in one run
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import ast
 import cProfile
 import pstats
@@ -213,6 +214,8 @@ def main() -> int:
     parser.add_argument("--out", type=Path, help="generate into this directory (kept)")
     parser.add_argument("--profile", type=Path, help="write a cProfile of the scan here")
     parser.add_argument("--skip-parse-baseline", action="store_true")
+    parser.add_argument("--no-parse-isolation", action="store_true",
+                        help="parse in-process (no guarded worker processes)")
     args = parser.parse_args()
 
     from scanner.api import ScanOptions, run_scan
@@ -227,6 +230,8 @@ def main() -> int:
             planted = generate(root, args.lines)
         files, lines = count_lines(root)
         options = ScanOptions(paths=[root], root=root)
+        if args.no_parse_isolation:
+            options.parse_limits = dataclasses.replace(options.parse_limits, isolated=False)
         profiler = cProfile.Profile() if args.profile else None
         if profiler is not None:
             _profile_engine_thread(profiler)
