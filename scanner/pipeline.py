@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from scanner.discover.files import find_files
@@ -67,7 +69,8 @@ def _stages(options: ScanOptions, ruleset: RuleSet, semgrep_rules: SemgrepRules)
     skipped.extend(discovery.skipped)
     index = build_index(parsed, root)
     engine = Engine(index, ruleset, options.limits, report)
-    engine.run()
+    with _trees_frozen():
+        engine.run()
     for path, reason in engine.failed:
         skipped.append(SkippedFile(path, SkipReason.TOO_DEEP, reason))
     if engine.budget_hit:
@@ -94,6 +97,18 @@ def _stages(options: ScanOptions, ruleset: RuleSet, semgrep_rules: SemgrepRules)
         engines=[taint_run, semgrep_run],
         python2_files=python2,
     )
+
+
+@contextmanager
+def _trees_frozen() -> Iterator[None]:
+    """Keep the garbage collector off the (large, long-lived) syntax trees while the
+    analysis allocates: they are moved to the permanent generation until it ends."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def run_with_big_stack(target: Callable[[], None]) -> None:

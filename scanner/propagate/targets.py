@@ -134,9 +134,13 @@ class TargetHandlers(FrameState):
         return self.ev(node.slice[0].slice.value)
 
 
+_CODEGEN = cst.Module(body=[])
+"""An empty module, only used to print nodes (`code_for_node` does not change it)."""
+
+
 def _expr_text(node: cst.CSTNode) -> str:
     try:
-        text = cst.Module(body=[]).code_for_node(node)
+        text = _CODEGEN.code_for_node(node)
     except Exception:  # noqa: BLE001
         return "?"
     return text if len(text) <= 60 else text[:57] + "..."
