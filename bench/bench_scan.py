@@ -11,9 +11,9 @@ Not a test: figures depend on the machine. Compare the ratios printed in one run
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import ast
 import cProfile
+import dataclasses
 import pstats
 import random
 import resource
