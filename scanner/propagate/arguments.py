@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from scanner.propagate.records import Arg
 from scanner.propagate.values import CLEAN, Value, build_container, elements, get_key, join
 from scanner.resolve.index import FunctionInfo
+from scanner.resolve.refs import ExtRef
 from scanner.rules.schema import ArgSpec
 from scanner.rules.shapes import LIST_KEY
 from scanner.rules.urls import HOLE
@@ -57,6 +58,22 @@ def given(args: list[Arg], spec: ArgSpec) -> Arg | None:
         if (arg.keyword is None and spec.position == position) or (
                 arg.keyword is not None and arg.keyword == spec.name):
             return arg
+    return None
+
+
+def constant_path(value: Value) -> str | None:
+    """The file a value names: its constant text, or the first constant argument of the
+    call that made it (`open("orders.csv", "w")`, `Path("orders.csv")`); None if unknown."""
+    if value.const is not None:
+        return value.const if value.const and HOLE not in value.const else None
+    for ref in sorted(value.refs, key=repr):
+        if isinstance(ref, ExtRef):
+            for segment in reversed(ref.path):
+                if segment.called:
+                    path = dict(segment.args).get("0")
+                    if path:
+                        return path
+                    break
     return None
 
 

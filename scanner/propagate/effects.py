@@ -6,8 +6,8 @@ from __future__ import annotations
 import libcst as cst
 
 from scanner.propagate import sql
-from scanner.propagate.arguments import is_given, numbered, pick, selected
-from scanner.propagate.records import Arg, table_key
+from scanner.propagate.arguments import constant_path, is_given, numbered, pick, selected
+from scanner.propagate.records import Arg, file_key, table_key
 from scanner.propagate.services import Analysis, CallerFrame
 from scanner.propagate.values import (
     CLEAN,
@@ -73,6 +73,16 @@ def apply_effect(engine: Analysis, frame: CallerFrame, node: cst.Call, rule: Pro
         return Value(refs=holding(models)) if models else None
     if effect is PropagatorEffect.SQL:
         return _sql(engine, frame, node, key_value, source, receiver_node)
+    if effect is PropagatorEffect.LOAD:
+        assert rule.key is not None
+        kept = Value(source.facts, holding(held(source)))
+        path = constant_path(pick(args, receiver, rule.key))
+        if path is None:
+            return kept
+        stored = engine.store_read(file_key(path))
+        if not stored.facts:
+            return kept
+        return join([kept, stored.with_step(Step(frame.path, node, f"read back from file `{path}`"))])
     if effect is PropagatorEffect.COUNT:
         return wrap(flatten(elements(source)), KEY_KEY)
     if effect is PropagatorEffect.ZIP:

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from scanner.model import StepKind
-from scanner.propagate.arguments import constant_args, given, pick, selected
+from scanner.propagate.arguments import constant_args, constant_path, given, pick, selected
 from scanner.propagate.effects import apply_effect
-from scanner.propagate.records import Arg, SinkSite
+from scanner.propagate.records import Arg, SinkSite, file_key
 from scanner.propagate.services import Analysis, CallerFrame
 from scanner.propagate.strings import format_template
 from scanner.propagate.values import CLEAN, Fact, SourceOrigin, Step, Value, flatten, join
@@ -243,7 +243,8 @@ class ExternalCalls:
     def sink(self, frame: CallerFrame, node: cst.Call, rule: SinkRule, ref: Ref,
              receiver: Value | None, args: list[Arg]) -> None:
         """Report every PII fact that reaches the data-carrying arguments of a sink (the
-        attributes of project instances passed whole included)."""
+        attributes of project instances passed whole included); a sink that writes a file
+        named by a constant path stores the data for later reads of that path."""
         data = selected(args, receiver, rule.args)
         data = self.engine.instance_facts(data)
         if not data.facts:
@@ -260,6 +261,11 @@ class ExternalCalls:
         step = Step(frame.path, node, f"sent to `{_short(text)}` ({where})", StepKind.SINK)
         for fact in data.facts.values():
             self.engine.emit(fact.with_step(step), site, frame.ctx)
+        if rule.stores is not None:
+            path = constant_path(pick(args, receiver, rule.stores))
+            if path is not None:
+                written = data.only_facts().with_step(Step(frame.path, node, f"written to file `{path}`"))
+                self.engine.store_write(file_key(path), written, frame.ctx)
 
 
 def _host_from_constructor(receiver: Value | None) -> str | None:

@@ -11,9 +11,10 @@ import libcst as cst
 from scanner.model import SinkKind
 from scanner.propagate.values import CLEAN, Fact, Value
 
-StoreTag = Literal["global", "field", "table"]
+StoreTag = Literal["global", "field", "table", "file"]
 """`global`: a module-level name; `field`: an attribute of a project class's instances;
-`table`: a table of the app's database named in constant SQL."""
+`table`: a table of the app's database named in constant SQL; `file`: a file named by a
+constant path."""
 
 
 class StoreKey(NamedTuple):
@@ -100,3 +101,8 @@ class RawFinding:
 
     fact: Fact
     site: SinkSite
+
+
+def file_key(path: str) -> StoreKey:
+    """The store key of what the app wrote to the file at constant `path`."""
+    return StoreKey("file", path.replace("\\", "/").lstrip("./"), "*")

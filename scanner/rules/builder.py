@@ -148,7 +148,8 @@ class RulesetBuilder(DocumentReader):
 
     def parse_sink(self, node: LineDict) -> SinkRule | None:
         """A `sinks:` entry: calls whose `args` leave the app to a `destination` of a `kind`."""
-        self.check_keys(node, {"id", "description", "calls", "args", "kind", "destination", "url"},
+        self.check_keys(node, {"id", "description", "calls", "args", "kind", "destination", "url",
+                               "stores"},
                         "a sink", ("id", "calls", "kind", "destination"))
         ident = self.entry_id(node)
         patterns = self.patterns(node)
@@ -158,8 +159,9 @@ class RulesetBuilder(DocumentReader):
         destination = self.text(node, "destination")
         if ident is None or not patterns or not kind or not destination:
             return None
+        stores = self.arg_spec(node["stores"], node.line_of("stores")) if "stores" in node else None
         return SinkRule(ident, self.text(node, "description"), patterns, args, kind, destination,
-                        url, self.origin(node))
+                        url, self.origin(node), stores)
 
     def parse_sanitizer(self, node: LineDict) -> SanitizerRule | None:
         """A `sanitizers:` entry: calls whose result carries no PII."""
@@ -180,7 +182,8 @@ class RulesetBuilder(DocumentReader):
         sources = self.arg_specs(node, "from")
         key = self.arg_spec(node["key"], node.line_of("key")) if "key" in node else None
         func = self.arg_spec(node["callable"], node.line_of("callable")) if "callable" in node else None
-        if effect in (PropagatorEffect.GET, PropagatorEffect.SET_KEY, PropagatorEffect.SQL) and key is None:
+        if effect in (PropagatorEffect.GET, PropagatorEffect.SET_KEY, PropagatorEffect.SQL,
+                      PropagatorEffect.LOAD) and key is None:
             self.error(node.line, f"effect {effect!r} needs `key`: the argument holding the key")
         if effect in CALLING_EFFECTS and func is None:
             self.error(node.line, f"effect {effect!r} needs `callable`: the argument holding the function")

@@ -71,6 +71,9 @@ class SinkRule:
     destination: str
     url: ArgSpec | None
     origin: Origin
+    stores: ArgSpec | None = None
+    """The argument naming the file the sink writes (its constant path, or the path the
+    file object was opened with): later reads of that path get what was written."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,9 @@ class PropagatorEffect(TextEnum):
     SQL = "sql"
     """A SQL statement in `key` (a constant): INSERT/UPDATE stores `from` in that table;
     SELECT returns (and puts in the receiver, a cursor) the rows stored there."""
+    LOAD = "load"
+    """Reads a file named by `key` (a constant path, or the path a file object was
+    opened with): what the app wrote to that path, joined with `from` kept as is."""
     COUNT = "count"
     """A mapping whose keys are the elements of the input and whose values are counts
     (`Counter(emails)`, `dict.fromkeys(emails)`)."""
