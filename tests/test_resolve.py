@@ -19,15 +19,7 @@ from scanner.rules.patterns import ref_from_dotted, ref_text
 
 
 def _project(tmp_path: Path, files: dict[str, str]) -> tuple[ProjectIndex, Engine]:
-    parsed: list[ParsedFile] = []
-    for rel, text in files.items():
-        path = tmp_path / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        outcome = parse_file(SourceFile(path, rel))
-        assert isinstance(outcome, ParsedFile), outcome
-        parsed.append(outcome)
-    index = build_index(parsed, tmp_path)
+    index = _index(tmp_path, files)
     engine = Engine(index, load_rulesets())
     engine.run()
     return index, engine
