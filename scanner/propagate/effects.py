@@ -6,9 +6,10 @@ from __future__ import annotations
 import libcst as cst
 
 from scanner.propagate import sql
-from scanner.propagate.arguments import constant_path, is_given, numbered, pick, selected
+from scanner.propagate.arguments import constant_path, given, is_given, numbered, pick, selected
 from scanner.propagate.records import Arg, file_key, table_key
 from scanner.propagate.services import Analysis, CallerFrame
+from scanner.propagate.strings import constant_strings
 from scanner.propagate.values import (
     CLEAN,
     Step,
@@ -26,7 +27,7 @@ from scanner.propagate.values import (
 )
 from scanner.resolve.refs import ClassRef, ExtRef, InstanceRef
 from scanner.rules.schema import ArgSpec, PropagatorEffect, PropagatorRule
-from scanner.rules.shapes import KEY_KEY, LIST_KEY, Shape
+from scanner.rules.shapes import KEY_KEY, LIST_KEY, Shape, normalize_key
 from scanner.rules.urls import HOLE
 
 
@@ -73,6 +74,9 @@ def apply_effect(engine: Analysis, frame: CallerFrame, node: cst.Call, rule: Pro
         return Value(refs=holding(models)) if models else None
     if effect is PropagatorEffect.SQL:
         return _sql(engine, frame, node, key_value, source, receiver_node)
+    if effect is PropagatorEffect.TABLE:
+        assert rule.key is not None
+        return _table(source, given(args, rule.key))
     if effect is PropagatorEffect.LOAD:
         assert rule.key is not None
         kept = Value(source.facts, holding(held(source)))
@@ -219,3 +223,33 @@ def _sql(engine: Analysis, frame: CallerFrame, node: cst.Call, statement: Value 
     if receiver_node is not None:
         frame.add_to(receiver_node, rows, node)
     return rows
+
+
+def _table(rows: Value, columns: Arg | None) -> Value:
+    """A table of `rows` with the column names of a constant list display (positional
+    rows get them by position; records keep only those fields)."""
+    kept = Value(rows.facts, holding(held(rows)))
+    names = constant_strings(columns.node) if columns is not None and isinstance(
+        columns.node, cst.BaseExpression) else None
+    if not names:
+        return kept
+    positional = rows.map_shapes(lambda shape: _named_rows(shape, names) if _positional(shape) else None)
+    records = rows.map_shapes(lambda shape: None if _positional(shape) else shape.select(names))
+    return join([positional, records])
+
+
+def _named_rows(table: Shape, names: list[str]) -> Shape | None:
+    """A table of positional rows with each position under its column name (a position
+    that held no PII stays clean)."""
+    row = table.elements()
+    if row is None:
+        return None
+    named = {normalize_key(n): row.children[str(i)] for i, n in enumerate(names) if str(i) in row.children}
+    fields = Shape.make(named, row.kinds)
+    return Shape.make({LIST_KEY: fields}) if fields is not None else None
+
+
+def _positional(shape: Shape) -> bool:
+    """Whether the rows of a table shape are sequences (indexed by position)."""
+    row = shape.elements()
+    return row is not None and any(key.isdigit() for key in row.children)

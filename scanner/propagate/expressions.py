@@ -10,7 +10,7 @@ import libcst as cst
 
 from scanner.propagate.records import Arg, StarMarker
 from scanner.propagate.scope import FrameState
-from scanner.propagate.strings import concatenated, literal_text, percent_template
+from scanner.propagate.strings import concatenated, constant_strings, literal_text, percent_template
 from scanner.propagate.values import (
     CLEAN,
     Value,
@@ -51,9 +51,10 @@ class ExpressionHandlers(FrameState):
         return self.engine.attribute(self.ev(node.value), node.attr.value)
 
     def ev_subscript(self, node: cst.Subscript) -> Value:
-        """`x[k]`: field k of x's PII (a constant index or key keeps precision; a dynamic
-        key yields every field; a slice keeps x's PII), and the functions or objects x
-        holds (a dispatch table)."""
+        """`x[k]`: field k of x's PII (a constant index or key keeps precision; a list
+        of constant keys, `frame[["a", "b"]]`, keeps those fields; a dynamic key yields
+        every field; a slice keeps x's PII), and the functions or objects x holds (a
+        dispatch table)."""
         base = self.ev(node.value)
         return item_of(base, self._subscript(node, base))
 
@@ -72,6 +73,9 @@ class ExpressionHandlers(FrameState):
             return get_index(base, None)
         if key.const is not None and HOLE not in key.const:
             return get_key(base, key.const)
+        names = constant_strings(sl.value)
+        if names is not None:
+            return base.map_shapes(lambda shape: shape.select(names))
         return get_key(base, None)
 
     def ev_concatenated(self, node: cst.ConcatenatedString) -> Value:

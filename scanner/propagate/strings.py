@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import libcst as cst
+
 from scanner.rules.urls import HOLE
 
 _PERCENT_FIELD = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(?:\d+|\*)?(?:\.(?:\d+|\*))?[a-zA-Z%]")
@@ -35,3 +37,18 @@ def literal_text(raw: str) -> str | None:
         quote = raw[:3] if raw[:3] in ('"""', "'''") else raw[:1]
         return raw[len(quote):-len(quote)]
     return None
+
+
+def constant_strings(node: cst.BaseExpression) -> list[str] | None:
+    """The texts of a list or tuple display of plain string literals (`["a", "b"]`),
+    or None when it is anything else."""
+    if not isinstance(node, (cst.List, cst.Tuple)) or not node.elements:
+        return None
+    texts: list[str] = []
+    for element in node.elements:
+        value = element.value
+        text = literal_text(value.value) if isinstance(value, cst.SimpleString) else None
+        if text is None:
+            return None
+        texts.append(text)
+    return texts

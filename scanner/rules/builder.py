@@ -183,7 +183,7 @@ class RulesetBuilder(DocumentReader):
         key = self.arg_spec(node["key"], node.line_of("key")) if "key" in node else None
         func = self.arg_spec(node["callable"], node.line_of("callable")) if "callable" in node else None
         if effect in (PropagatorEffect.GET, PropagatorEffect.SET_KEY, PropagatorEffect.SQL,
-                      PropagatorEffect.LOAD) and key is None:
+                      PropagatorEffect.LOAD, PropagatorEffect.TABLE) and key is None:
             self.error(node.line, f"effect {effect!r} needs `key`: the argument holding the key")
         if effect in CALLING_EFFECTS and func is None:
             self.error(node.line, f"effect {effect!r} needs `callable`: the argument holding the function")

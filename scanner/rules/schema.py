@@ -109,6 +109,10 @@ class PropagatorEffect(TextEnum):
     SQL = "sql"
     """A SQL statement in `key` (a constant): INSERT/UPDATE stores `from` in that table;
     SELECT returns (and puts in the receiver, a cursor) the rows stored there."""
+    TABLE = "table"
+    """A table built from rows (`pandas.DataFrame(rows, columns=[...])`): positional rows
+    get the column names given in `key` (a list of constant strings); records keep
+    those fields; without names, the rows are kept as they are."""
     LOAD = "load"
     """Reads a file named by `key` (a constant path, or the path a file object was
     opened with): what the app wrote to that path, joined with `from` kept as is."""

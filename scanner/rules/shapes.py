@@ -186,6 +186,17 @@ class Shape:
             return self
         return Shape.leaf(self.all_kinds)
 
+    def select(self, keys: list[str]) -> Shape | None:
+        """Only the fields `keys` of this value, kept under their names; for a sequence
+        of records (a table), each record keeps only those fields."""
+        if not self.children:
+            return self
+        if LIST_KEY in self.children and not any(normalize_key(k) in self.children for k in keys):
+            rows = self.children[LIST_KEY].select(keys)
+            return Shape.make({LIST_KEY: rows} if rows is not None else {}, self.kinds)
+        fields = {normalize_key(k): found for k in keys if (found := self.get(k)) is not None}
+        return Shape.make(fields, self.kinds)
+
     def wrap(self, key: str) -> Shape | None:
         """A new node holding this one under field `key`."""
         return Shape.make({normalize_key(key): self})
