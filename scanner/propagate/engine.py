@@ -59,6 +59,7 @@ from scanner.resolve.refs import (
 from scanner.rules.patterns import Segment
 from scanner.rules.schema import DecoratorEffect, RuleSet
 from scanner.rules.shapes import LIST_KEY
+from scanner.rules.urls import HOLE
 
 
 class BudgetExceeded(Exception):
@@ -252,7 +253,14 @@ class Engine:
     # ---- calls --------------------------------------------------------------------
     def call(self, frame: CallerFrame, node: cst.Call, callee: Value, receiver: Value | None,
              receiver_node: cst.BaseExpression | None, method: str | None, args: list[Arg]) -> Value:
-        """Evaluate a call: project code is analysed; everything else follows the rules."""
+        """Evaluate a call: project code is analysed; everything else follows the rules.
+        A name holding data (PII) called with a constant (`response("Orders")`, as SDK
+        response objects allow) yields that field of it."""
+        if method is None and callee.facts and not any(
+                isinstance(r, (FuncRef, BoundMethod, ClassRef, InstanceRef)) for r in callee.refs):
+            key = args[0].value.const if len(args) == 1 and not args[0].star else None
+            field = get_key(callee, key if key is not None and HOLE not in key else None)
+            return join([field, self.external.unknown_result(None, args)])
         results: list[Value] = []
         external: list[ExtRef] = []
         for ref in callee.refs:
