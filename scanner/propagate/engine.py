@@ -44,7 +44,7 @@ from scanner.propagate.values import (
     join,
     wrap,
 )
-from scanner.resolve.index import ClassInfo, FunctionInfo, ModuleInfo
+from scanner.resolve.index import ClassInfo, FunctionInfo, ModuleInfo, getattr_names
 from scanner.resolve.names import ImportedMember, NameResolver, Target
 from scanner.resolve.project import ProjectIndex
 from scanner.resolve.refs import (
@@ -96,6 +96,7 @@ class Engine:
         self._resolving: set[tuple[int, str]] = set()
         self._decorator_cache: dict[int, list[DecoratorEffect]] = {}
         self._vendored_rules: dict[int, VendoredRules] = {}
+        self._name_params_cache: dict[int, frozenset[str]] = {}
 
     # ---- driver -------------------------------------------------------------------
     def run(self) -> None:
@@ -358,7 +359,7 @@ class Engine:
 
     def _run_summary(self, frame: CallerFrame | None, func: FunctionInfo, bound: dict[str, Value],
                      node: cst.CSTNode) -> Value:
-        context = self.summaries.context(func, bound)
+        context = self.summaries.context(func, bound, self._name_params(func))
 
         def analyse() -> Summary:
             self._count_analysis()
@@ -387,6 +388,18 @@ class Engine:
         if summary.result.const is None:
             return Value.of_facts(facts, summary.result.refs)
         return Value(Value.of_facts(facts).facts, summary.result.refs, summary.result.const)
+
+    def _name_params(self, func: FunctionInfo) -> frozenset[str]:
+        """The parameters `func` looks attributes up by (`getattr(obj, param)`): their
+        constant arguments are part of its calling context."""
+        found = self._name_params_cache.get(id(func))
+        if found is None:
+            found = frozenset()
+            if "getattr" in func.module.parsed.text:
+                params = {p.name for p in func.params}
+                found = frozenset(name for name in getattr_names(func.node.body) if name in params)
+            self._name_params_cache[id(func)] = found
+        return found
 
     def decorator_effects(self, func: FunctionInfo) -> list[DecoratorEffect]:
         """Effects of the library decorators on `func` that the rulesets describe."""

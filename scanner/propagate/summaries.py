@@ -65,12 +65,15 @@ class SummaryTable:
         self._memo.clear()
         self._contexts.clear()
 
-    def context(self, func: FunctionInfo, bound: dict[str, Value]) -> CallContext:
+    def context(self, func: FunctionInfo, bound: dict[str, Value],
+                name_params: frozenset[str] = frozenset()) -> CallContext:
         """The calling context of a call binding `bound` to `func`'s parameters.
 
         PII is grouped by (shape, hashed) per parameter. Constants matter to a callee
-        only as URLs. Past `max_contexts` contexts for one function, what the arguments
-        *are* is forgotten (their PII shapes are kept), so the cost stays bounded."""
+        only as URLs, and as names for the parameters in `name_params` (those it looks
+        attributes up by, `getattr(obj, name)`). Past `max_contexts` contexts for one
+        function, what the arguments *are* is forgotten (their PII shapes are kept), so
+        the cost stays bounded."""
         placeholders: dict[str, Value] = {}
         actual: dict[tuple[int, str, int], list[Fact]] = {}
         param_of: dict[tuple[int, str, int], str] = {}
@@ -89,7 +92,8 @@ class SummaryTable:
                 actual[pid] = facts
                 param_of[pid] = name
                 ph_facts.append(Fact(ParamOrigin(pid), shape, hashed, ()))
-            const = value.const if value.const is not None and "://" in value.const else None
+            const = value.const if value.const is not None and (
+                "://" in value.const or name in name_params) else None
             placeholders[name] = Value(Value.of_facts(ph_facts).facts, value.refs, const)
             key_parts.append((name, frozenset(groups), value.refs, const))
         key: ContextKey = (id(func), tuple(key_parts))

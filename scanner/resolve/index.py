@@ -250,6 +250,25 @@ def _params(node: FunctionNode) -> list[ParamInfo]:
     return result
 
 
+def getattr_names(body: cst.CSTNode) -> set[str]:
+    """The names passed as the attribute name of `getattr(obj, name, ...)` calls in a
+    function body (nested functions included)."""
+    found: set[str] = set()
+    stack: list[cst.CSTNode] = [body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "getattr" \
+                and len(node.args) >= 2 and isinstance(node.args[1].value, cst.Name):
+            found.add(node.args[1].value.value)
+        for name in _child_fields(type(node)):
+            value = getattr(node, name)
+            if isinstance(value, cst.CSTNode):
+                stack.append(value)
+            elif isinstance(value, (list, tuple)):
+                stack.extend(v for v in value if isinstance(v, cst.CSTNode))
+    return found
+
+
 def scan_scope(body: cst.CSTNode) -> ScopeScanner:
     """What one scope (a module, or a function's body) binds and nests."""
     scanner = ScopeScanner()
