@@ -97,6 +97,7 @@ class Engine:
         self._decorator_cache: dict[int, list[DecoratorEffect]] = {}
         self._vendored_rules: dict[int, VendoredRules] = {}
         self._name_params_cache: dict[int, frozenset[str]] = {}
+        self._methods: dict[str, list[FunctionInfo]] | None = None
 
     # ---- driver -------------------------------------------------------------------
     def run(self) -> None:
@@ -388,6 +389,26 @@ class Engine:
         if summary.result.const is None:
             return Value.of_facts(facts, summary.result.refs)
         return Value(Value.of_facts(facts).facts, summary.result.refs, summary.result.const)
+
+    def inferred_call(self, frame: CallerFrame, node: cst.Call, method: str,
+                      args: list[Arg]) -> Value | None:
+        """`x.method(...)` where `x` is set where the project cannot see it (a framework
+        base class, a DI container): when exactly one project class defines `method`,
+        analyse the call as a call of that class's method, and say so in the trace."""
+        if self._methods is None:
+            self._methods = {}
+            for module in self.names.dependency_order():
+                for func in module.all_functions:
+                    if func.cls is not None and func.kind == "method" and not func.name.startswith("__"):
+                        self._methods.setdefault(func.name, []).append(func)
+        candidates = self._methods.get(method, [])
+        if len({id(f.cls) for f in candidates}) != 1 or candidates[0].cls is None:
+            return None
+        func = candidates[0]
+        cls = candidates[0].cls
+        result = self.invoke(frame, func, Value(refs=[InstanceRef(cls)]), args, node)
+        return result.with_step(Step(frame.path, node, f"receiver inferred as `{cls.name}` "
+                                                      f"(the only class with `{method}()`)"))
 
     def _name_params(self, func: FunctionInfo) -> frozenset[str]:
         """The parameters `func` looks attributes up by (`getattr(obj, param)`): their

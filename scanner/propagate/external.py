@@ -211,7 +211,17 @@ class ExternalCalls:
             name = args[1].value.const
             if name is not None and HOLE not in name:
                 return self.engine.attribute(args[0].value, name)
+        if method is None and refs and refs[0].path == (Segment("setattr"),) and len(args) >= 3:
+            name = args[1].value.const
+            if name is not None and name.isidentifier() and isinstance(args[0].node, cst.BaseExpression):
+                target = cst.Attribute(value=args[0].node, attr=cst.Name(name))
+                frame.add_to(target, args[2].value, node, replace=True)
+                return CLEAN
         result = self.unknown_result(receiver, args)
+        if method is not None and all(_unseen_attribute(r.path[:-1]) for r in refs):
+            inferred = self.engine.inferred_call(frame, node, method, args)
+            if inferred is not None:
+                return Value(inferred.facts, result_refs)
         return Value(result.facts, result_refs)
 
     @staticmethod
@@ -266,6 +276,15 @@ class ExternalCalls:
             if path is not None:
                 written = data.only_facts().with_step(Step(frame.path, node, f"written to file `{path}`"))
                 self.engine.store_write(file_key(path), written, frame.ctx)
+
+
+def _unseen_attribute(receiver: Ref) -> bool:
+    """Whether a receiver is an attribute the project cannot see being set: one of an
+    unresolved object (`?.api`) or of an object made by external code
+    (`framework.Job().sync`), rather than a module's or a constructed client itself."""
+    if len(receiver) < 2 or receiver[-1].called:
+        return False
+    return receiver[0] == UNKNOWN_SEGMENT or any(segment.called for segment in receiver[:-1])
 
 
 def _host_from_constructor(receiver: Value | None) -> str | None:

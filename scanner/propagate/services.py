@@ -64,6 +64,11 @@ class Analysis(Protocol):
     def emit(self, fact: Fact, site: SinkSite, ctx: Context) -> None:
         """A fact reached a sink."""
 
+    def inferred_call(self, frame: CallerFrame, node: cst.Call, method: str,
+                      args: list[Arg]) -> Value | None:
+        """A call of `method` on a receiver the analysis cannot see, as a call of the one
+        project class that defines it (None when no class, or several, do)."""
+
     def instance_facts(self, value: Value) -> Value:
         """`value` plus the PII held in the attributes of the project instances it is."""
 
