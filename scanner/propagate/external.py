@@ -169,6 +169,7 @@ class ExternalCalls:
         result_refs = [ExtRef(c) for c in called]
 
         sinks_done: set[str] = set()
+        fetched: list[Value] = []
         source: tuple[int, SourceRule, Ref] | None = None
         sanitized = False
         propagator: tuple[int, PropagatorRule] | None = None
@@ -178,6 +179,7 @@ class ExternalCalls:
                 if sink_rule.id not in sinks_done:
                     sinks_done.add(sink_rule.id)
                     self.sink(frame, node, sink_rule, ref, receiver, args)
+                    fetched.extend(flatten(pick(args, receiver, spec)) for spec in sink_rule.returns)
             for specificity, source_rule in found.sources:
                 if source_rule.url is not None and not self._url_matches(source_rule, args, receiver):
                     continue
@@ -196,6 +198,9 @@ class ExternalCalls:
             return produced
         if sanitized:
             return Value(refs=result_refs)
+        if fetched:  # the content a fetched URL points to (before any generic propagator)
+            content = join(fetched).with_step(Step(frame.path, node, "content fetched from the URL"))
+            return Value(content.facts, result_refs)
         if propagator is not None:
             value = apply_effect(self.engine, frame, node, propagator[1], receiver, receiver_node, args)
             if value is None:

@@ -149,7 +149,7 @@ class RulesetBuilder(DocumentReader):
     def parse_sink(self, node: LineDict) -> SinkRule | None:
         """A `sinks:` entry: calls whose `args` leave the app to a `destination` of a `kind`."""
         self.check_keys(node, {"id", "description", "calls", "args", "kind", "destination", "url",
-                               "stores"},
+                               "stores", "returns"},
                         "a sink", ("id", "calls", "kind", "destination"))
         ident = self.entry_id(node)
         patterns = self.patterns(node)
@@ -160,8 +160,9 @@ class RulesetBuilder(DocumentReader):
         if ident is None or not patterns or not kind or not destination:
             return None
         stores = self.arg_spec(node["stores"], node.line_of("stores")) if "stores" in node else None
+        returns = self.arg_specs(node, "returns") or ()
         return SinkRule(ident, self.text(node, "description"), patterns, args, kind, destination,
-                        url, self.origin(node), stores)
+                        url, self.origin(node), stores, returns)
 
     def parse_sanitizer(self, node: LineDict) -> SanitizerRule | None:
         """A `sanitizers:` entry: calls whose result carries no PII."""

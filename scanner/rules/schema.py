@@ -74,6 +74,9 @@ class SinkRule:
     stores: ArgSpec | None = None
     """The argument naming the file the sink writes (its constant path, or the path the
     file object was opened with): later reads of that path get what was written."""
+    returns: tuple[ArgSpec, ...] = ()
+    """Arguments whose PII the call's result carries (fetching a URL returns the document
+    it points to); by default a sink's result carries none of the data sent."""
 
 
 @dataclass(frozen=True)
