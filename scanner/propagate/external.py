@@ -229,6 +229,18 @@ class ExternalCalls:
                 return Value(inferred.facts, result_refs)
         return Value(result.facts, result_refs)
 
+    def _into_buffer(self, frame: CallerFrame, node: cst.Call, target: ArgSpec, data: Value,
+                     receiver: Value | None, args: list[Arg]) -> bool:
+        """A file sink writing into an in-memory buffer (`df.to_csv(buf)` with
+        `buf = io.StringIO()`) writes into the buffer instead: True when it did."""
+        written = given(args, target)
+        if written is None or not isinstance(written.node, cst.BaseExpression) or not any(
+                pattern.matches(ref.path) for ref in written.value.refs if isinstance(ref, ExtRef)
+                for pattern in self.ruleset.buffers):
+            return False
+        frame.add_to(written.node, data.only_facts(), node)
+        return True
+
     @staticmethod
     def _write_into(frame: CallerFrame, node: cst.Call, writes: tuple[ArgSpec, Shape],
                     value: Value, args: list[Arg]) -> None:
@@ -263,6 +275,8 @@ class ExternalCalls:
         data = selected(args, receiver, rule.args)
         data = self.engine.instance_facts(data)
         if not data.facts:
+            return
+        if rule.stores is not None and self._into_buffer(frame, node, rule.stores, data, receiver, args):
             return
         url = None
         if rule.url is not None and rule.url.receiver:

@@ -8,6 +8,7 @@ from typing import Any
 
 from scanner.model import Severity, SinkKind, Verdict
 from scanner.rules.document import DocumentReader, RulesetError, str_list
+from scanner.rules.patterns import CallPattern
 from scanner.rules.schema import (
     CALLING_EFFECTS,
     MUTATING_EFFECTS,
@@ -46,6 +47,7 @@ class RulesetBuilder(DocumentReader):
         self.policy_layers: list[list[PolicyEntry]] = []
         self.disabled: set[str] = set()
         self.unknown_calls = "propagate"
+        self.buffers: list[CallPattern] = []
 
     def add_document(self, label: str, doc: Any) -> None:
         """Validate one document's sections, settings, hosts and policy, and merge them."""
@@ -76,7 +78,9 @@ class RulesetBuilder(DocumentReader):
             if not isinstance(settings, LineDict):
                 self.error(doc.line_of("settings"), "`settings` must be a mapping")
             else:
-                self.check_keys(settings, {"unknown_calls"}, "settings")
+                self.check_keys(settings, {"unknown_calls", "buffers"}, "settings")
+                if "buffers" in settings:
+                    self.buffers.extend(self.patterns(settings, "buffers"))
                 mode = settings.get("unknown_calls")
                 if mode is not None:
                     if mode not in UNKNOWN_CALL_MODES:
@@ -311,7 +315,7 @@ class RulesetBuilder(DocumentReader):
         return RuleSet(
             sources=keep("sources"), sinks=keep("sinks"), sanitizers=keep("sanitizers"),
             propagators=keep("propagators"), decorators=keep("decorators"), hosts=self.hosts, rules=rules, policy=policy,
-            unknown_calls=self.unknown_calls,
+            unknown_calls=self.unknown_calls, buffers=tuple(self.buffers),
         )
 
 

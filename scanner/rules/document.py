@@ -107,20 +107,21 @@ class DocumentReader:
             return None
         return value
 
-    def patterns(self, node: LineDict) -> tuple[CallPattern, ...]:
-        """The entry's `calls`: one pattern or a list, each parsed (bad ones reported)."""
-        raw = node.get("calls")
+    def patterns(self, node: LineDict, key: str = "calls") -> tuple[CallPattern, ...]:
+        """The entry's `calls` (or `key`): one pattern or a list, each parsed (bad ones
+        reported)."""
+        raw = node.get(key)
         if raw is None:
-            self.error(node.line, "entry needs `calls`: a list of call patterns")
+            self.error(node.line, f"entry needs `{key}`: a list of call patterns")
             return ()
         if isinstance(raw, str):
             raw = [raw]
         if not isinstance(raw, list) or not raw:
-            self.error(node.line_of("calls"), "`calls` must be a non-empty list of patterns")
+            self.error(node.line_of(key), f"`{key}` must be a non-empty list of patterns")
             return ()
         result = []
         for index, text in enumerate(raw):
-            line = raw.line_of(index) if isinstance(raw, LineList) else node.line_of("calls")
+            line = raw.line_of(index) if isinstance(raw, LineList) else node.line_of(key)
             try:
                 result.append(parse_pattern(text))
             except PatternError as exc:

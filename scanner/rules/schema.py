@@ -246,6 +246,9 @@ class RuleSet:
     rules: dict[str, PolicyRule] = field(default_factory=dict)
     policy: list[PolicyEntry] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    buffers: tuple[CallPattern, ...] = ()
+    """In-memory buffers (`io.StringIO`): a file sink whose `stores` argument is one of
+    them writes into the buffer, not to a file. Set with `settings: {buffers: [...]}`."""
     unknown_calls: str = "propagate"
     """What a call into unknown code returns: `propagate` (the PII of its arguments and
     receiver) or `drop` (nothing). Set with `settings: {unknown_calls: ...}`."""
