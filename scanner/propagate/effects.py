@@ -7,7 +7,7 @@ import libcst as cst
 
 from scanner.propagate import sql
 from scanner.propagate.arguments import constant_path, given, is_given, numbered, pick, selected
-from scanner.propagate.records import Arg, file_key, table_key
+from scanner.propagate.records import Arg, field_key, file_key, table_key
 from scanner.propagate.services import Analysis, CallerFrame
 from scanner.propagate.strings import constant_strings
 from scanner.propagate.values import (
@@ -72,6 +72,15 @@ def apply_effect(engine: Analysis, frame: CallerFrame, node: cst.Call, rule: Pro
     if effect is PropagatorEffect.INSTANCES:
         models = [InstanceRef(r.cls) for r in source.refs if isinstance(r, ClassRef)]
         return Value(refs=holding(models)) if models else None
+    if effect is PropagatorEffect.FILL:
+        instances = [r for r in held(receiver or CLEAN) if isinstance(r, InstanceRef)]
+        for ref in instances:
+            for arg in args:
+                if arg.keyword is not None and (arg.value.facts or arg.value.refs):
+                    stored = arg.value.with_step(Step(frame.path, node, f"stored in `{ref.cls.name}.{arg.keyword}`"))
+                    engine.store_write(field_key(ref.cls.qualname, arg.keyword), stored, frame.ctx)
+                    engine.note_field(ref.cls, arg.keyword)
+        return Value(refs=instances) if instances else None
     if effect is PropagatorEffect.SQL:
         return _sql(engine, frame, node, key_value, source, receiver_node)
     if effect is PropagatorEffect.TABLE:

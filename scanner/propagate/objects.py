@@ -11,7 +11,7 @@ from scanner.propagate.records import field_key
 from scanner.propagate.store import AttributeStore
 from scanner.propagate.values import CLEAN, Value, join, wrap
 from scanner.resolve.index import ClassInfo, FunctionInfo, ModuleInfo
-from scanner.resolve.refs import BoundMethod, ClassRef, ExtRef, FuncRef, InstanceRef
+from scanner.resolve.refs import BoundMethod, ClassRef, ExtRef, FuncRef, Holds, InstanceRef
 from scanner.rules.patterns import Segment
 
 StaticEvaluator = Callable[[ModuleInfo, cst.BaseExpression], Value]
@@ -97,7 +97,8 @@ class ObjectModel:
 
     def class_attr(self, cls: ClassInfo, name: str) -> Value:
         """`Class.name`: a method, the class attribute's value (evaluated once per pass)
-        joined with what the store holds for it, or the external base's attribute."""
+        joined with what the store holds for it, or the external base's attribute (which,
+        if it is a collection, holds instances of this class: `Model.objects.all()`)."""
         method = self.find_method(cls, name)
         if method is not None:
             if method.kind == "classmethod":
@@ -113,7 +114,9 @@ class ObjectModel:
                     self._class_attrs[key] = value
                 return join([self._class_attrs[key], self.store.read(field_key(c.qualname, name))])
             if isinstance(c, ExtRef):
-                return Value(refs=[c.attr(name)])
+                # A class attribute an external base provides (an ORM model's manager):
+                # what it yields, if anything, are instances of this class.
+                return Value(refs=[c.attr(name), Holds(frozenset([InstanceRef(cls)]))])
         return self.store.read(field_key(cls.qualname, name))
 
     def instance_facts(self, value: Value) -> Value:

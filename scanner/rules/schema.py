@@ -109,6 +109,9 @@ class PropagatorEffect(TextEnum):
     INSTANCES = "instances"
     """A collection of instances of the project classes passed (an ORM query of a model
     class): iterating it yields those instances, whose fields hold what was stored."""
+    FILL = "fill"
+    """Keyword arguments become fields of the instances the receiver holds
+    (`Model.objects.create(email=...)`), as if set on them."""
     SQL = "sql"
     """A SQL statement in `key` (a constant): INSERT/UPDATE stores `from` in that table;
     SELECT returns (and puts in the receiver, a cursor) the rows stored there."""
