@@ -137,3 +137,11 @@ class ArchiveLimits:
     max_depth: int = 2
     """Archives inside archives unpacked this deep (1: only the submission itself);
     an archive nested deeper is refused."""
+
+
+@dataclass(frozen=True)
+class ClusterLimits:
+    """How long a batch waits for a Dask cluster (`sellerscan batch --dask`)."""
+
+    connect_timeout_seconds: float = 30.0
+    """Longest wait to reach the scheduler before the batch fails (exit status 2)."""

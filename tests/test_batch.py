@@ -181,3 +181,22 @@ def test_jobs_give_the_same_results_as_one_process(tmp_path: Path) -> None:
     assert [r.name for r in two] == [r.name for r in one]
     assert _comparable(tmp_path / "two") == _comparable(tmp_path / "one")
     assert exit_status(one) == exit_status(two) == 2
+
+
+def test_a_local_dask_cluster_gives_the_same_results(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    inputs = [str(APPS / "bulk_export"), str(APPS / "label_printer"),
+              str(_zip(tmp_path / "slip.zip", {"../evil.py": b"x\n"}))]
+    code, _ = _batch([*inputs, "-o", str(tmp_path / "one"), *FAST], monkeypatch, tmp_path / "t")
+    dask_code, output = _batch([*inputs, "-o", str(tmp_path / "dask"), "--dask", "local",
+                                "--jobs", "2", "--no-semgrep"], monkeypatch, tmp_path / "t")
+    assert code == dask_code == 2, output
+    assert _comparable(tmp_path / "dask") == _comparable(tmp_path / "one")
+
+
+def test_an_unreachable_dask_scheduler_is_an_error(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    code, output = _batch([str(APPS / "label_printer"), "-o", str(tmp_path / "out"),
+                           "--dask", "tcp://127.0.0.1:9", "--dask-timeout", "1", *FAST], monkeypatch, tmp_path / "t")
+    assert code == 2
+    assert "sellerscan: error: cannot reach the Dask scheduler at tcp://127.0.0.1:9" in output

@@ -13,6 +13,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,9 @@ from scanner.model import Finding
 from scanner.options import ArchiveLimits
 from scanner.report import render, render_failure
 from scanner.report.common import destination_counts, pii_counts, severity_counts
+
+AppDone = Callable[[int, int, "AppRow"], None]
+"""Called as (apps done, apps in all, the finished app's row)."""
 
 REPORTS = {"json": "report.json", "sarif": "report.sarif", "html": "report.html"}
 """Report format -> file name inside the app's result folder."""

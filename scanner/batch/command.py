@@ -17,9 +17,10 @@ from scanner.api import (
     SemgrepOptions,
 )
 from scanner.batch.app import AppRow, BatchSettings
+from scanner.batch.cluster import ClusterError
+from scanner.batch.run import EXIT_ERROR, run_batch
 from scanner.batch.run import exit_status as batch_exit_status
-from scanner.batch.run import run_batch
-from scanner.options import ArchiveLimits
+from scanner.options import ArchiveLimits, ClusterLimits
 from scanner.report.common import printable
 
 _DEFAULTS = ArchiveLimits()
@@ -32,6 +33,14 @@ _DEFAULTS = ArchiveLimits()
               help="Folder for each app's reports (DIR/<app>/) and index.json/index.html.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
               help="Apps scanned at once, each in its own worker process.")
+@click.option("--dask", "dask_address", metavar="ADDRESS",
+              help="Scan the apps on the Dask cluster whose scheduler is at ADDRESS "
+                   "(tcp://host:8786), or on a local cluster of --jobs workers with `local`. "
+                   "Needs the `sellerscan[distributed]` extra; on a real cluster the inputs "
+                   "and DIR must be on a filesystem shared by the workers.")
+@click.option("--dask-timeout", type=click.FloatRange(min=0.1),
+              default=ClusterLimits().connect_timeout_seconds, show_default=True,
+              metavar="SECONDS", help="Longest wait to reach the Dask scheduler.")
 @click.option("--ruleset", "rulesets", multiple=True, type=click.Path(path_type=Path),
               help="Extra ruleset file or directory, applied over the bundled ones. Repeatable.")
 @click.option("--no-bundled-rulesets", is_flag=True,
@@ -60,7 +69,8 @@ _DEFAULTS = ArchiveLimits()
 @click.option("--max-archive-depth", type=click.IntRange(min=1), default=_DEFAULTS.max_depth,
               show_default=True, metavar="N",
               help="Unpack archives inside archives this deep; refuse deeper nesting.")
-def batch_command(inputs: tuple[Path, ...], output_dir: Path, jobs: int,
+def batch_command(inputs: tuple[Path, ...], output_dir: Path, jobs: int, dask_address: str | None,
+                  dask_timeout: float,
                   rulesets: tuple[Path, ...], no_bundled_rulesets: bool, max_file_size: int,
                   no_parse_isolation: bool, no_semgrep: bool, time_budget: float,
                   max_archive_size: int, max_archive_files: int, max_archive_member_size: int,
@@ -86,7 +96,13 @@ def batch_command(inputs: tuple[Path, ...], output_dir: Path, jobs: int,
                                      max_file_bytes=max_archive_member_size,
                                      max_ratio=max_compression_ratio,
                                      max_depth=max_archive_depth))
-    rows = run_batch(list(inputs), output_dir, settings, jobs=jobs, on_done=_progress_line)
+    try:
+        rows = run_batch(list(inputs), output_dir, settings, jobs=jobs, on_done=_progress_line,
+                         dask=dask_address,
+                         cluster=ClusterLimits(connect_timeout_seconds=dask_timeout))
+    except ClusterError as exc:
+        click.echo(f"sellerscan: error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
     status = batch_exit_status(rows)
     errors = sum(row.status != "scanned" for row in rows)
     failing = sum(row.findings > 0 for row in rows)

@@ -7,13 +7,15 @@ import multiprocessing
 import os
 import re
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from scanner.batch.app import AppInput, AppRow, BatchSettings, scan_app
+from scanner.batch.app import AppDone, AppInput, AppRow, BatchSettings, scan_app
 from scanner.batch.archives import ARCHIVE_SUFFIXES
+from scanner.batch.cluster import scan_on_dask
 from scanner.batch.index import index_html, index_json
+from scanner.options import ClusterLimits
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -23,8 +25,6 @@ MAX_NAME = 80
 _RESERVED = {"index.json", "index.html"}
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
-AppDone = Callable[[int, int, AppRow], None]
-"""Called as (apps done, apps in all, the finished app's row)."""
 
 
 def app_names(paths: Sequence[Path]) -> list[AppInput]:
@@ -56,13 +56,20 @@ def _base_name(path: Path) -> str:
 
 
 def run_batch(paths: Sequence[Path], output_dir: Path, settings: BatchSettings,
-              jobs: int = 1, on_done: AppDone | None = None) -> list[AppRow]:
+              jobs: int = 1, on_done: AppDone | None = None,
+              dask: str | None = None, cluster: ClusterLimits | None = None) -> list[AppRow]:
     """Scan every input as its own app into `output_dir`, with `jobs` worker processes
-    (1: in this process), write the index files and return the rows in input order."""
+    (1: in this process) or on the Dask cluster at `dask` (`local`: a local one with
+    `jobs` workers), write the index files and return the rows in input order.
+
+    Raises `ClusterError` when the Dask cluster cannot be used."""
     apps = app_names(paths)
     output_dir.mkdir(parents=True, exist_ok=True)
     rows: list[AppRow | None] = [None] * len(apps)
-    if jobs <= 1 or len(apps) <= 1:
+    if dask:
+        rows = list(scan_on_dask(apps, output_dir, settings, dask, jobs, on_done,
+                                 cluster))
+    elif jobs <= 1 or len(apps) <= 1:
         for i, app in enumerate(apps):
             rows[i] = scan_app(app, output_dir, settings)
             if on_done:
