@@ -200,3 +200,14 @@ def test_an_unreachable_dask_scheduler_is_an_error(tmp_path: Path,
                            "--dask", "tcp://127.0.0.1:9", "--dask-timeout", "1", *FAST], monkeypatch, tmp_path / "t")
     assert code == 2
     assert "sellerscan: error: cannot reach the Dask scheduler at tcp://127.0.0.1:9" in output
+
+
+def test_an_app_whose_worker_fails_is_an_error_row(tmp_path: Path) -> None:
+    unpicklable = ScanOptions(paths=[], progress=lambda done, total, label: None)
+    rows = run_batch([APPS / "label_printer", APPS / "erp_connector"], tmp_path / "out",
+                     BatchSettings(scan=unpicklable), jobs=2)
+    assert [(r.name, r.status) for r in rows] == [("label_printer", "error"),
+                                                  ("erp_connector", "error")]
+    assert all(r.error.startswith("the worker scanning this app failed: ") for r in rows)
+    assert exit_status(rows) == 2
+    assert list(_index(tmp_path / "out")) == ["label_printer", "erp_connector"]

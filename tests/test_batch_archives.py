@@ -180,6 +180,14 @@ def test_corrupt_archives_are_refused(tmp_path: Path, name: str, body: bytes) ->
         f"{name}: corrupt or unreadable archive (")
 
 
+def test_an_encrypted_zip_is_refused(tmp_path: Path) -> None:
+    data = bytearray(_zip(tmp_path / "plain.zip", {"a.py": b"x = 1\n"}).read_bytes())
+    data[data.index(b"PK\x03\x04") + 6] |= 1  # general purpose flag: encrypted
+    data[data.index(b"PK\x01\x02") + 8] |= 1
+    (tmp_path / "enc.zip").write_bytes(bytes(data))
+    assert _refused(tmp_path / "enc.zip", tmp_path / "out") == "encrypted member refused: 'a.py'"
+
+
 def test_inner_archives_are_unpacked_up_to_the_depth_limit(tmp_path: Path) -> None:
     inner = _zip(tmp_path / "inner.zip", {"deep.py": b"x = 1\n"})
     middle = _zip(tmp_path / "middle.zip", {"lib/inner.zip": inner.read_bytes()})

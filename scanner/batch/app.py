@@ -111,6 +111,12 @@ def scan_app(app: AppInput, output_dir: Path, settings: BatchSettings) -> AppRow
     return row
 
 
+def crashed_row(app: AppInput, exc: BaseException) -> AppRow:
+    """The row of an app whose worker died (killed, out of memory) before returning one."""
+    return AppRow(name=app.name, input=str(app.path), status="error",
+                  error=f"the worker scanning this app failed: {type(exc).__name__}: {exc}")
+
+
 def _scan(app: AppInput, settings: BatchSettings, row: AppRow) -> ScanResult:
     """Run the scan on the folder, or on the archive unpacked into a temporary folder that
     is removed before returning (or raising)."""

@@ -77,7 +77,7 @@ def _unpack_one(archive: Path, dest: Path, limits: ArchiveLimits, state: Unpacke
     except ArchiveError:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, tarfile.TarError, EOFError, zlib.error,
-            NotImplementedError, ValueError, OSError) as exc:
+            NotImplementedError, RuntimeError, ValueError, OSError) as exc:
         raise ArchiveError(f"{label}: corrupt or unreadable archive ({type(exc).__name__}: "
                            f"{exc})") from exc
     for inner in sorted(p for p in dest.rglob("*") if p.is_file() and archive_kind(p)):
@@ -150,6 +150,8 @@ def _unpack_zip(archive: Path, dest: Path, limits: ArchiveLimits, state: Unpacke
                     state.links_skipped += 1
                     continue
                 raise ArchiveError(f"special file member refused: {info.filename!r}")
+            if info.flag_bits & 0x1:
+                raise ArchiveError(f"encrypted member refused: {info.filename!r}")
             _count(state, limits, info.filename, info.file_size)
             path = _target(dest, rel)
             if info.is_dir():

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from scanner.batch.app import AppDone, AppInput, AppRow, BatchSettings, scan_app
+from scanner.batch.app import AppDone, AppInput, AppRow, BatchSettings, crashed_row, scan_app
 from scanner.options import ClusterLimits
 
 
@@ -43,7 +43,10 @@ def scan_on_dask(apps: Sequence[AppInput], output_dir: Path, settings: BatchSett
                            for i, app in enumerate(apps)}
                 for done, future in enumerate(as_completed(list(futures)), start=1):
                     i = futures[future]
-                    rows[i] = future.result()
+                    try:
+                        rows[i] = future.result()
+                    except Exception as exc:  # noqa: BLE001 - a dead worker fails its app only
+                        rows[i] = crashed_row(apps[i], exc)
                     if on_done:
                         on_done(done, len(apps), rows[i])  # type: ignore[arg-type]
         except OSError as exc:

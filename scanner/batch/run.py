@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from scanner.batch.app import AppDone, AppInput, AppRow, BatchSettings, scan_app
+from scanner.batch.app import AppDone, AppInput, AppRow, BatchSettings, crashed_row, scan_app
 from scanner.batch.archives import ARCHIVE_SUFFIXES
 from scanner.batch.cluster import scan_on_dask
 from scanner.batch.index import index_html, index_json
@@ -81,7 +81,10 @@ def run_batch(paths: Sequence[Path], output_dir: Path, settings: BatchSettings,
                        for i, app in enumerate(apps)}
             for done, future in enumerate(as_completed(futures), start=1):
                 i = futures[future]
-                rows[i] = future.result()
+                try:
+                    rows[i] = future.result()
+                except Exception as exc:  # noqa: BLE001 - a dead worker fails its app only
+                    rows[i] = crashed_row(apps[i], exc)
                 if on_done:
                     on_done(done, len(apps), rows[i])  # type: ignore[arg-type]
     finished = [row for row in rows if row is not None]
