@@ -14,7 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from scanner.batch import app as app_module
-from scanner.batch.app import BatchSettings
+from scanner.batch.app import AppRow, BatchSettings
+from scanner.batch.progress import BatchProgress
 from scanner.batch.run import app_names, exit_status, run_batch
 from scanner.cli import main
 from scanner.options import ParseLimits, ScanOptions, SemgrepOptions
@@ -211,3 +212,17 @@ def test_an_app_whose_worker_fails_is_an_error_row(tmp_path: Path) -> None:
     assert all(r.error.startswith("the worker scanning this app failed: ") for r in rows)
     assert exit_status(rows) == 2
     assert list(_index(tmp_path / "out")) == ["label_printer", "erp_connector"]
+
+
+def test_a_terminal_gets_a_progress_bar_and_the_app_lines_unformatted() -> None:
+    stream = io.StringIO()
+    row = AppRow(name="app", input="app.zip", status="error", error="[bold]x[/bold] \x1b[2J")
+    with BatchProgress(2, stream, terminal=True) as progress:
+        progress.done(1, 2, row)
+    text = stream.getvalue()
+    assert "sellerscan: [1/2] app: error: [bold]x[/bold] \\x1b[2J (0.0 s)" in text
+    assert "sellerscan batch" in text and "ETA" in text
+    plain = io.StringIO()
+    with BatchProgress(2, plain, terminal=False) as progress:
+        progress.done(2, 2, row)
+    assert plain.getvalue() == "sellerscan: [2/2] app: error: [bold]x[/bold] \\x1b[2J (0.0 s)\n"

@@ -16,12 +16,12 @@ from scanner.api import (
     ScanOptions,
     SemgrepOptions,
 )
-from scanner.batch.app import AppRow, BatchSettings
+from scanner.batch.app import BatchSettings
 from scanner.batch.cluster import ClusterError
+from scanner.batch.progress import BatchProgress
 from scanner.batch.run import EXIT_ERROR, run_batch
 from scanner.batch.run import exit_status as batch_exit_status
 from scanner.options import ArchiveLimits, ClusterLimits
-from scanner.report.common import printable
 
 _DEFAULTS = ArchiveLimits()
 
@@ -97,9 +97,10 @@ def batch_command(inputs: tuple[Path, ...], output_dir: Path, jobs: int, dask_ad
                                      max_ratio=max_compression_ratio,
                                      max_depth=max_archive_depth))
     try:
-        rows = run_batch(list(inputs), output_dir, settings, jobs=jobs, on_done=_progress_line,
-                         dask=dask_address,
-                         cluster=ClusterLimits(connect_timeout_seconds=dask_timeout))
+        with BatchProgress(len(inputs)) as progress:
+            rows = run_batch(list(inputs), output_dir, settings, jobs=jobs, on_done=progress.done,
+                             dask=dask_address,
+                             cluster=ClusterLimits(connect_timeout_seconds=dask_timeout))
     except ClusterError as exc:
         click.echo(f"sellerscan: error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
@@ -110,12 +111,3 @@ def batch_command(inputs: tuple[Path, ...], output_dir: Path, jobs: int, dask_ad
                f"be scanned; index written to {os.path.join(output_dir, 'index.html')}", err=True)
     sys.exit(status)
 
-
-def _progress_line(done: int, total: int, row: AppRow) -> None:
-    """One line per finished app on standard error."""
-    if row.status == "scanned":
-        what = f"{row.findings} violation(s), {row.files_not_analysed} file(s) not analysed"
-    else:
-        what = f"error: {row.error}"
-    click.echo(printable(f"sellerscan: [{done}/{total}] {row.name}: {what} "
-                         f"({row.scan_seconds:.1f} s)"), err=True)
