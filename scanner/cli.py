@@ -30,6 +30,7 @@ from scanner.api import (
     failing,
     run_workflow,
 )
+from scanner.batch.command import batch_command
 from scanner.model import Severity
 from scanner.report import render, render_failure
 from scanner.report.github import annotation_lines, escape_data, summary_markdown
@@ -421,6 +422,9 @@ def _wrap(text: str) -> str:
 
 def _indent(text: str) -> str:
     return "\n".join("    " + line for line in text.rstrip().splitlines())
+
+
+main.add_command(batch_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -115,3 +115,33 @@ class ScanOptions:
     progress: ProgressCallback | None = None
     """Called as (done, total, stage) while parsing and analysing."""
     semgrep: SemgrepOptions = field(default_factory=SemgrepOptions)
+
+
+@dataclass(frozen=True)
+class ArchiveLimits:
+    """How much a submitted archive may unpack to before a batch scan refuses it.
+
+    The limits cover everything unpacked for one app, archives inside archives included."""
+
+    max_total_bytes: int = 512 * 1024**2
+    """Bytes unpacked in all (declared sizes, checked before any data is written)."""
+    max_files: int = 20_000
+    """Members (files, folders, links) in all."""
+    max_file_bytes: int = 64 * 1024**2
+    """Largest single member."""
+    max_ratio: float = 200.0
+    """Highest compression ratio (unpacked / packed) of a zip member, or of a compressed
+    tar as a whole, once it unpacks to more than `ratio_floor_bytes` (zip bombs)."""
+    ratio_floor_bytes: int = 1024**2
+    """Below this many unpacked bytes the ratio is not checked (tiny files compress well)."""
+    max_depth: int = 2
+    """Archives inside archives unpacked this deep (1: only the submission itself);
+    an archive nested deeper is refused."""
+
+
+@dataclass(frozen=True)
+class ClusterLimits:
+    """How long a batch waits for a Dask cluster (`sellerscan batch --dask`)."""
+
+    connect_timeout_seconds: float = 30.0
+    """Longest wait to reach the scheduler before the batch fails (exit status 2)."""
