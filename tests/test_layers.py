@@ -111,3 +111,16 @@ def test_modules_are_small_and_open_with_their_job() -> None:
         assert lines <= MAX_MODULE_LINES, f"{path.relative_to(REPO)}: {lines} lines"
         if path.name != "__init__.py" or lines > 3:
             assert ast.get_docstring(ast.parse(text)), f"{path.relative_to(REPO)} has no docstring"
+
+
+def test_every_package_is_installed() -> None:
+    """A non-editable install ships every package of `scanner` (pyproject lists them)."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+
+    listed = set(tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+                 ["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(REPO).parts) for p in (REPO / "scanner").rglob("__init__.py")}
+    assert found <= listed, sorted(found - listed)
