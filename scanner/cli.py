@@ -10,7 +10,6 @@ import difflib
 import json
 import os
 import sys
-import tempfile
 import textwrap
 from pathlib import Path
 
@@ -34,6 +33,7 @@ from scanner.batch.command import batch_command
 from scanner.model import Severity
 from scanner.report import render, render_failure
 from scanner.report.github import annotation_lines, escape_data, summary_markdown
+from scanner.report.output import write_atomically
 from scanner.report.progress import Progress
 from scanner.rules.loader import RulesetError, load_rulesets
 from scanner.rules.schema import RuleSet
@@ -58,16 +58,7 @@ def _write_output(text: str, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=not text.endswith("\n"))
         return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=str(output.parent))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, output)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_atomically(output, text)
 
 
 def _fail(message: str, fmt: str, output: Path | None) -> None:

@@ -4,9 +4,7 @@ process pool), write `index.json` and `index.html`, and decide the exit status."
 from __future__ import annotations
 
 import multiprocessing
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -16,6 +14,7 @@ from scanner.batch.archives import ARCHIVE_SUFFIXES
 from scanner.batch.cluster import scan_on_dask
 from scanner.batch.index import index_html, index_json
 from scanner.options import ClusterLimits
+from scanner.report.output import write_atomically
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -88,8 +87,8 @@ def run_batch(paths: Sequence[Path], output_dir: Path, settings: BatchSettings,
                 if on_done:
                     on_done(done, len(apps), rows[i])  # type: ignore[arg-type]
     finished = [row for row in rows if row is not None]
-    _write(output_dir / "index.json", index_json(finished))
-    _write(output_dir / "index.html", index_html(finished))
+    write_atomically(output_dir / "index.json", index_json(finished))
+    write_atomically(output_dir / "index.html", index_html(finished))
     return finished
 
 
@@ -98,16 +97,3 @@ def exit_status(rows: Sequence[AppRow]) -> int:
     if any(row.status != "scanned" for row in rows):
         return EXIT_ERROR
     return EXIT_FINDINGS if any(row.findings for row in rows) else EXIT_CLEAN
-
-
-def _write(path: Path, text: str) -> None:
-    """Write atomically: a reader never sees half an index."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
