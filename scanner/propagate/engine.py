@@ -44,7 +44,7 @@ from scanner.propagate.values import (
     join,
     wrap,
 )
-from scanner.resolve.index import ClassInfo, FunctionInfo, ModuleInfo, getattr_names
+from scanner.resolve.index import ClassInfo, FunctionInfo, ModuleInfo
 from scanner.resolve.names import ImportedMember, NameResolver, Target
 from scanner.resolve.project import ProjectIndex
 from scanner.resolve.refs import (
@@ -96,8 +96,6 @@ class Engine:
         self._resolving: set[tuple[int, str]] = set()
         self._decorator_cache: dict[int, list[DecoratorEffect]] = {}
         self._vendored_rules: dict[int, VendoredRules] = {}
-        self._name_params_cache: dict[int, frozenset[str]] = {}
-        self._methods: dict[str, list[FunctionInfo]] | None = None
 
     # ---- driver -------------------------------------------------------------------
     def run(self) -> None:
@@ -360,7 +358,7 @@ class Engine:
 
     def _run_summary(self, frame: CallerFrame | None, func: FunctionInfo, bound: dict[str, Value],
                      node: cst.CSTNode) -> Value:
-        context = self.summaries.context(func, bound, self._name_params(func))
+        context = self.summaries.context(func, bound)
 
         def analyse() -> Summary:
             self._count_analysis()
@@ -395,32 +393,12 @@ class Engine:
         """`x.method(...)` where `x` is set where the project cannot see it (a framework
         base class, a DI container): when exactly one project class defines `method`,
         analyse the call as a call of that class's method, and say so in the trace."""
-        if self._methods is None:
-            self._methods = {}
-            for module in self.names.dependency_order():
-                for func in module.all_functions:
-                    if func.cls is not None and func.kind == "method" and not func.name.startswith("__"):
-                        self._methods.setdefault(func.name, []).append(func)
-        candidates = self._methods.get(method, [])
-        if len({id(f.cls) for f in candidates}) != 1 or candidates[0].cls is None:
+        func = self.objects.only_method_named(method, self.names.dependency_order())
+        if func is None or func.cls is None:
             return None
-        func = candidates[0]
-        cls = candidates[0].cls
-        result = self.invoke(frame, func, Value(refs=[InstanceRef(cls)]), args, node)
-        return result.with_step(Step(frame.path, node, f"receiver inferred as `{cls.name}` "
+        result = self.invoke(frame, func, Value(refs=[InstanceRef(func.cls)]), args, node)
+        return result.with_step(Step(frame.path, node, f"receiver inferred as `{func.cls.name}` "
                                                       f"(the only class with `{method}()`)"))
-
-    def _name_params(self, func: FunctionInfo) -> frozenset[str]:
-        """The parameters `func` looks attributes up by (`getattr(obj, param)`): their
-        constant arguments are part of its calling context."""
-        found = self._name_params_cache.get(id(func))
-        if found is None:
-            found = frozenset()
-            if "getattr" in func.module.parsed.text:
-                params = {p.name for p in func.params}
-                found = frozenset(name for name in getattr_names(func.node.body) if name in params)
-            self._name_params_cache[id(func)] = found
-        return found
 
     def decorator_effects(self, func: FunctionInfo) -> list[DecoratorEffect]:
         """Effects of the library decorators on `func` that the rulesets describe."""

@@ -26,6 +26,18 @@ class ObjectModel:
         self.eval_static = eval_static
         self._mro: dict[int, list[ClassInfo | ExtRef]] = {}
         self._class_attrs: dict[tuple[int, str], Value] = {}
+        self._methods: dict[str, list[FunctionInfo]] | None = None
+
+    def only_method_named(self, name: str, modules: list[ModuleInfo]) -> FunctionInfo | None:
+        """The method `name` when exactly one project class (of `modules`) defines it."""
+        if self._methods is None:
+            self._methods = {}
+            for module in modules:
+                for func in module.all_functions:
+                    if func.cls is not None and func.kind == "method" and not func.name.startswith("__"):
+                        self._methods.setdefault(func.name, []).append(func)
+        candidates = self._methods.get(name, [])
+        return candidates[0] if len({id(f.cls) for f in candidates}) == 1 else None
 
     def begin_pass(self) -> None:
         """Forget evaluated class attributes (the store they may read has changed)."""

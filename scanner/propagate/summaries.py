@@ -18,7 +18,7 @@ from scanner.model import StepKind
 from scanner.options import AnalysisLimits
 from scanner.propagate.records import EMPTY_SUMMARY, Summary
 from scanner.propagate.values import Fact, ParamOrigin, Step, Value
-from scanner.resolve.index import FunctionInfo
+from scanner.resolve.index import FunctionInfo, getattr_names
 from scanner.resolve.refs import AnyRef
 from scanner.rules.shapes import Shape
 
@@ -59,21 +59,22 @@ class SummaryTable:
         self._in_progress: dict[ContextKey, Summary] = {}
         self._recursive: set[ContextKey] = set()
         self._contexts: dict[int, set[ContextKey]] = {}
+        self._names: dict[int, frozenset[str]] = {}
 
     def begin_pass(self) -> None:
         """Forget every summary (the store they read may have changed)."""
         self._memo.clear()
         self._contexts.clear()
 
-    def context(self, func: FunctionInfo, bound: dict[str, Value],
-                name_params: frozenset[str] = frozenset()) -> CallContext:
+    def context(self, func: FunctionInfo, bound: dict[str, Value]) -> CallContext:
         """The calling context of a call binding `bound` to `func`'s parameters.
 
         PII is grouped by (shape, hashed) per parameter. Constants matter to a callee
-        only as URLs, and as names for the parameters in `name_params` (those it looks
-        attributes up by, `getattr(obj, name)`). Past `max_contexts` contexts for one
+        only as URLs, and as names for the parameters the function looks
+        attributes up by (`getattr(obj, name)`). Past `max_contexts` contexts for one
         function, what the arguments *are* is forgotten (their PII shapes are kept), so
         the cost stays bounded."""
+        name_params = self._name_params(func)
         placeholders: dict[str, Value] = {}
         actual: dict[tuple[int, str, int], list[Fact]] = {}
         param_of: dict[tuple[int, str, int], str] = {}
@@ -104,6 +105,17 @@ class SummaryTable:
                 placeholders = {n: Value(v.facts) for n, v in placeholders.items()}
             contexts.add(key)
         return CallContext(key, placeholders, actual, param_of)
+
+    def _name_params(self, func: FunctionInfo) -> frozenset[str]:
+        """The parameters `func` looks attributes up by (`getattr(obj, param)`)."""
+        found = self._names.get(id(func))
+        if found is None:
+            found = frozenset()
+            if "getattr" in func.module.parsed.text:
+                params = {p.name for p in func.params}
+                found = frozenset(n for n in getattr_names(func.node.body) if n in params)
+            self._names[id(func)] = found
+        return found
 
     def summary(self, key: ContextKey, analyse: Callable[[], Summary]) -> Summary:
         """The summary for `key`: cached, the partial one while it is being computed
