@@ -65,7 +65,7 @@ def constant_path(value: Value) -> str | None:
     """The file a value names: its constant text, or the first constant argument of the
     call that made it (`open("orders.csv", "w")`, `Path("orders.csv")`); None if unknown."""
     if value.const is not None:
-        return value.const if value.const and HOLE not in value.const else None
+        return _store_name(value.const)
     for ref in sorted(value.refs, key=repr):
         if isinstance(ref, ExtRef):
             for segment in reversed(ref.path):
@@ -75,6 +75,14 @@ def constant_path(value: Value) -> str | None:
                         return path
                     break
     return None
+
+
+def _store_name(text: str) -> str | None:
+    """A constant path or key, with each part not known (`f"buyer:{oid}"`) as `*`, so
+    writes and reads built from the same template meet; None when no letter or digit
+    of it is known."""
+    name = text.replace(HOLE, "*")
+    return name if any(c.isalnum() for c in name.replace("*", "")) else None
 
 
 def selected(args: list[Arg], receiver: Value | None, specs: tuple[ArgSpec, ...] | None) -> Value:

@@ -44,6 +44,16 @@ def apply_effect(engine: Analysis, frame: CallerFrame, node: cst.Call, rule: Pro
     key_value = pick(args, receiver, rule.key) if rule.key is not None else None
     key = key_value.const if key_value is not None and key_value.const is not None \
         and HOLE not in key_value.const else None
+    if effect is PropagatorEffect.RENAME:
+        renaming = given(args, rule.key) if rule.key is not None else None
+        names = _constant_mapping(renaming.node if renaming is not None else None)
+        return Value(source.map_shapes(lambda shape: shape.renamed(names)).facts,
+                     holding(held(source))) if names else Value(source.facts, holding(held(source)))
+    if effect is PropagatorEffect.ASSIGN:
+        assigned = [wrap(a.value, a.keyword) for a in args if a.keyword is not None]
+        return Value(join([source, *assigned]).facts, holding(held(source)))
+    if effect is PropagatorEffect.WRITER:
+        return Value(refs=list(source.refs))
     if effect is PropagatorEffect.PRESERVE:
         return Value(source.facts, holding(held(source)))
     if effect is PropagatorEffect.FLATTEN:
@@ -92,10 +102,10 @@ def apply_effect(engine: Analysis, frame: CallerFrame, node: cst.Call, rule: Pro
         path = constant_path(pick(args, receiver, rule.key))
         if path is None:
             return kept
-        stored = engine.store_read(file_key(path))
+        stored = engine.store_read(file_key(path, rule.store))
         if not stored.facts:
             return kept
-        return join([kept, stored.with_step(Step(frame.path, node, f"read back from file `{path}`"))])
+        return join([kept, stored.with_step(Step(frame.path, node, f"read back from {rule.store} `{path}`"))])
     if effect is PropagatorEffect.COUNT:
         return wrap(flatten(elements(source)), KEY_KEY)
     if effect is PropagatorEffect.ZIP:
@@ -232,6 +242,19 @@ def _sql(engine: Analysis, frame: CallerFrame, node: cst.Call, statement: Value 
     if receiver_node is not None:
         frame.add_to(receiver_node, rows, node)
     return rows
+
+
+def _constant_mapping(node: object) -> dict[str, str]:
+    """The string-to-string pairs of a dict display with constant keys and values."""
+    names: dict[str, str] = {}
+    if isinstance(node, cst.Dict):
+        for element in node.elements:
+            if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString) \
+                    and isinstance(element.value, cst.SimpleString):
+                old, new = element.key.evaluated_value, element.value.evaluated_value
+                if isinstance(old, str) and isinstance(new, str):
+                    names[old] = new
+    return names
 
 
 def _table(rows: Value, columns: Arg | None) -> Value:

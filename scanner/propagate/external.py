@@ -11,14 +11,14 @@ import libcst as cst
 from scanner.model import StepKind
 from scanner.propagate.arguments import constant_args, constant_path, given, pick, selected
 from scanner.propagate.effects import apply_effect
-from scanner.propagate.records import Arg, SinkSite, file_key
+from scanner.propagate.records import Arg, SinkSite, buffer_key, file_key
 from scanner.propagate.services import Analysis, CallerFrame
 from scanner.propagate.strings import format_template
 from scanner.propagate.values import CLEAN, Fact, SourceOrigin, Step, Value, flatten, join
 from scanner.resolve.index import FunctionInfo
 from scanner.resolve.refs import MAX_REF_LENGTH, UNKNOWN_SEGMENT, ExtRef
 from scanner.rules.loader import build_index
-from scanner.rules.patterns import CallPattern, Ref, Segment, ref_text
+from scanner.rules.patterns import HIDDEN_ARG, CallPattern, Ref, Segment, ref_text
 from scanner.rules.schema import (
     ArgSpec,
     DecoratorEffect,
@@ -41,6 +41,8 @@ class RuleMatches:
     """(pattern specificity, rule) pairs."""
     sanitized: bool = False
     propagators: list[tuple[int, PropagatorRule]] = field(default_factory=list)
+    buffer: bool = False
+    """The call makes an in-memory buffer (`settings: buffers`)."""
 
 
 VendoredRules = tuple[list[tuple[SinkRule, Ref]], tuple[SourceRule, Ref] | None]
@@ -90,6 +92,7 @@ class ExternalCalls:
                 bool(self.sanitizers.lookup(ref)),
                 [(p.specificity, r) for p, r in self.propagators.lookup(ref)
                  if isinstance(r, PropagatorRule)],
+                any(p.matches(ref) for p in self.ruleset.buffers),
             )
             self._match_cache[ref] = found
         return found
@@ -166,7 +169,10 @@ class ExternalCalls:
                 return self.unknown_result(receiver, args)
             refs = [ExtRef((Segment("?"), Segment(method)))]
         called = [self.called_ref(r, args) for r in refs]
-        result_refs = [ExtRef(c) for c in called]
+        result_refs = [ExtRef(_buffer_site(c, frame, node) if self.matches(c).buffer else c)
+                       for c in called]
+        if receiver is not None and receiver.refs:
+            receiver = self._with_buffer_contents(frame, node, receiver)
 
         sinks_done: set[str] = set()
         fetched: list[Value] = []
@@ -232,14 +238,31 @@ class ExternalCalls:
     def _into_buffer(self, frame: CallerFrame, node: cst.Call, target: ArgSpec, data: Value,
                      receiver: Value | None, args: list[Arg]) -> bool:
         """A file sink writing into an in-memory buffer (`df.to_csv(buf)` with
-        `buf = io.StringIO()`) writes into the buffer instead: True when it did."""
-        written = given(args, target)
-        if written is None or not isinstance(written.node, cst.BaseExpression) or not any(
-                pattern.matches(ref.path) for ref in written.value.refs if isinstance(ref, ExtRef)
-                for pattern in self.ruleset.buffers):
+        `buf = io.StringIO()`, or `csv.writer(buf).writerow(row)`) writes into the buffer
+        instead: True when it did. The buffer holds it for every later read."""
+        written = given(args, target) if not target.receiver else None
+        sites = buffer_sites(written.value if written is not None else
+                             receiver if target.receiver and receiver is not None else CLEAN)
+        if not sites:
             return False
-        frame.add_to(written.node, data.only_facts(), node)
+        stored = data.only_facts().with_step(Step(frame.path, node, "written into an in-memory buffer"))
+        for site in sites:
+            self.engine.store_write(buffer_key(site), stored, frame.ctx)
+        if written is not None and isinstance(written.node, cst.BaseExpression):
+            frame.add_to(written.node, data.only_facts(), node)
         return True
+
+    def _with_buffer_contents(self, frame: CallerFrame, node: cst.Call, receiver: Value) -> Value:
+        """A receiver that is (or writes into) an in-memory buffer, with what was
+        written into that buffer anywhere (`buf.getvalue()` after `csv.writer(buf)`)."""
+        sites = buffer_sites(receiver)
+        if not sites:
+            return receiver
+        contents = join([self.engine.store_read(buffer_key(site)) for site in sites])
+        if not contents.facts:
+            return receiver
+        step = Step(frame.path, node, "read back from the in-memory buffer")
+        return Value(join([receiver, contents.with_step(step)]).facts, receiver.refs, receiver.const)
 
     @staticmethod
     def _write_into(frame: CallerFrame, node: cst.Call, writes: tuple[ArgSpec, Shape],
@@ -293,8 +316,24 @@ class ExternalCalls:
         if rule.stores is not None:
             path = constant_path(pick(args, receiver, rule.stores))
             if path is not None:
-                written = data.only_facts().with_step(Step(frame.path, node, f"written to file `{path}`"))
-                self.engine.store_write(file_key(path), written, frame.ctx)
+                written = data.only_facts().with_step(Step(frame.path, node, f"written to {rule.store} `{path}`"))
+                self.engine.store_write(file_key(path, rule.store), written, frame.ctx)
+
+
+def buffer_sites(value: Value) -> list[str]:
+    """The allocation sites of the in-memory buffers `value` is or writes into."""
+    return [v for ref in value.refs if isinstance(ref, ExtRef) and ref.path
+            for k, v in ref.path[-1].args if k == BUFFER_SITE]
+
+
+BUFFER_SITE = HIDDEN_ARG + "buffer"
+
+
+def _buffer_site(ref: Ref, frame: CallerFrame, node: cst.Call) -> Ref:
+    """The reference of a call that makes a buffer, marked with where it was made, so
+    that each buffer keeps its own contents."""
+    last = ref[-1]
+    return ref[:-1] + (Segment(last.name, True, last.args + ((BUFFER_SITE, f"{frame.path}#{id(node)}"),)),)
 
 
 def _unseen_attribute(receiver: Ref) -> bool:

@@ -11,10 +11,10 @@ import libcst as cst
 from scanner.model import SinkKind
 from scanner.propagate.values import CLEAN, Fact, Value
 
-StoreTag = Literal["global", "field", "table", "file"]
+StoreTag = Literal["global", "field", "table", "file", "buffer"]
 """`global`: a module-level name; `field`: an attribute of a project class's instances;
 `table`: a table of the app's database named in constant SQL; `file`: a file named by a
-constant path."""
+constant path; `buffer`: an in-memory buffer, by the call that made it."""
 
 
 class StoreKey(NamedTuple):
@@ -103,6 +103,14 @@ class RawFinding:
     site: SinkSite
 
 
-def file_key(path: str) -> StoreKey:
-    """The store key of what the app wrote to the file at constant `path`."""
+def buffer_key(site: str) -> StoreKey:
+    """The store key of what was written into the in-memory buffer made at `site`."""
+    return StoreKey("buffer", site, "*")
+
+
+def file_key(path: str, store: str = "file") -> StoreKey:
+    """The store key of what the app wrote to the file at constant `path` (or, for
+    another `store` such as a key-value store, under that key)."""
+    if store != "file":
+        return StoreKey("file", f"{store}|{path}", "*")
     return StoreKey("file", path.replace("\\", "/").lstrip("./"), "*")

@@ -233,17 +233,41 @@ class StatementHandlers(FrameState):
 
     def exec_match(self, node: cst.Match) -> None:
         """`match`: each case binds its capture names to the matching part of the subject;
-        the cases (and no case) join."""
+        the cases (and no case) join. With a constant subject, cases whose constant
+        patterns differ from it are not taken, and a case sure to match ends the search."""
         subject = self.ev(node.subject)
         runners: list[Callable[[], None]] = []
+        include_entry = True
         for case in node.cases:
+            verdict = self._case_verdict(case, subject.const)
+            if verdict is False:
+                continue
             def run(case: cst.MatchCase = case) -> None:
                 self.bind_pattern(case.pattern, subject, case)
                 if case.guard is not None:
                     self.ev(case.guard)
                 self.exec_suite(case.body)
             runners.append(run)
-        self.branch(runners, include_entry=True)
+            if verdict is True and case.guard is None:
+                include_entry = False
+                break
+        self.branch(runners, include_entry=include_entry)
+
+    def _case_verdict(self, case: cst.MatchCase, subject: str | None) -> bool | None:
+        """Whether a case's pattern surely matches (True), surely does not (False), or
+        may (None): capture-all patterns always match; constant value patterns match a
+        constant subject only when equal."""
+        pattern = case.pattern
+        if isinstance(pattern, cst.MatchAs) and pattern.pattern is None:
+            return True
+        values = [pattern] if isinstance(pattern, cst.MatchValue) else \
+            [p.pattern for p in pattern.patterns] if isinstance(pattern, cst.MatchOr) else []
+        if subject is None or not values or not all(isinstance(v, cst.MatchValue) for v in values):
+            return None
+        constants = [self.ev(v.value).const for v in values if isinstance(v, cst.MatchValue)]
+        if HOLE in subject or any(c is None or HOLE in c for c in constants):
+            return None
+        return subject in constants
 
     def bind_pattern(self, pattern: cst.MatchPattern, subject: Value, node: cst.CSTNode) -> None:
         """Bind the capture names of a `case` pattern: mapping keys and keyword patterns

@@ -153,7 +153,7 @@ class RulesetBuilder(DocumentReader):
     def parse_sink(self, node: LineDict) -> SinkRule | None:
         """A `sinks:` entry: calls whose `args` leave the app to a `destination` of a `kind`."""
         self.check_keys(node, {"id", "description", "calls", "args", "kind", "destination", "url",
-                               "stores", "returns"},
+                               "stores", "returns", "store"},
                         "a sink", ("id", "calls", "kind", "destination"))
         ident = self.entry_id(node)
         patterns = self.patterns(node)
@@ -166,7 +166,7 @@ class RulesetBuilder(DocumentReader):
         stores = self.arg_spec(node["stores"], node.line_of("stores")) if "stores" in node else None
         returns = self.arg_specs(node, "returns") or ()
         return SinkRule(ident, self.text(node, "description"), patterns, args, kind, destination,
-                        url, self.origin(node), stores, returns)
+                        url, self.origin(node), stores, returns, self.text(node, "store") or "file")
 
     def parse_sanitizer(self, node: LineDict) -> SanitizerRule | None:
         """A `sanitizers:` entry: calls whose result carries no PII."""
@@ -179,7 +179,8 @@ class RulesetBuilder(DocumentReader):
 
     def parse_propagator(self, node: LineDict) -> PropagatorRule | None:
         """A `propagators:` entry: how PII moves through a call (`effect`, with the arguments it needs)."""
-        self.check_keys(node, {"id", "description", "calls", "effect", "from", "key", "callable"},
+        self.check_keys(node, {"id", "description", "calls", "effect", "from", "key", "callable",
+                               "store"},
                         "a propagator", ("id", "calls", "effect"))
         ident = self.entry_id(node)
         patterns = self.patterns(node)
@@ -197,7 +198,7 @@ class RulesetBuilder(DocumentReader):
         if ident is None or not patterns or effect is None:
             return None
         return PropagatorRule(ident, self.text(node, "description"), patterns, effect, sources,
-                              key, func, self.origin(node))
+                              key, func, self.origin(node), self.text(node, "store") or "file")
 
     def parse_decorator(self, node: LineDict) -> DecoratorRule | None:
         """A `decorators:` entry: what a library decorator does to the function it wraps."""

@@ -20,6 +20,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+HIDDEN_ARG = "@"
+"""Segment arguments whose key starts with this are the engine's marks (a buffer's
+allocation site), never shown."""
+
 
 @dataclass(frozen=True)
 class Segment:
@@ -35,6 +39,7 @@ class Segment:
             return self.name
         inner = ", ".join(
             f'"{v}"' if k.isdigit() else f'{k}="{v}"' for k, v in self.args
+            if not k.startswith(HIDDEN_ARG)
         )
         return f"{self.name}({inner})"
 

@@ -77,6 +77,9 @@ class SinkRule:
     returns: tuple[ArgSpec, ...] = ()
     """Arguments whose PII the call's result carries (fetching a URL returns the document
     it points to); by default a sink's result carries none of the data sent."""
+    store: str = "file"
+    """What `stores` names (a file path, a key-value store's key, a queue): the label of
+    the store in traces, and the namespace later reads must name to get the data."""
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,16 @@ class PropagatorEffect(TextEnum):
     function itself for later calls: `functools.partial`."""
     TUPLE = "tuple"
     """A tuple of the positional arguments, each at its position (`asyncio.gather`)."""
+    RENAME = "rename"
+    """`from` with its fields (or each record's fields) renamed by the constant mapping
+    in `key` (`df.rename(columns={"m": "mail"})`)."""
+    ASSIGN = "assign"
+    """`from` with each keyword argument added under its name (`df.assign(city=values)`),
+    the other fields kept apart."""
+    WRITER = "writer"
+    """An object that writes into the stream in `from` (`csv.writer(buf)`): what is
+    written through it lands where that stream's writes land (an in-memory buffer's
+    contents, or the file it was opened on)."""
 
 
 CALLING_EFFECTS = frozenset({PropagatorEffect.APPLY, PropagatorEffect.INVOKE, PropagatorEffect.BIND})
@@ -162,6 +175,8 @@ class PropagatorRule:
     key: ArgSpec | None
     callable: ArgSpec | None
     origin: Origin
+    store: str = "file"
+    """For `load`: the kind of store `key` names (as a sink's `store`)."""
 
 
 class DecoratorEffect(TextEnum):

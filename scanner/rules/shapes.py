@@ -19,7 +19,7 @@ A value whose shape has no PII anywhere below it is not tainted at all.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 LIST_KEY = "[]"
 ANY_KEY = "*"
@@ -57,7 +57,7 @@ class Shape:
 
     @staticmethod
     def make(
-        children: dict[str, Shape] | None = None,
+        children: Mapping[str, Shape | None] | None = None,
         kinds: Iterable[str] = (),
         via: str | None = None,
     ) -> Shape | None:
@@ -196,6 +196,20 @@ class Shape:
             return Shape.make({LIST_KEY: rows} if rows is not None else {}, self.kinds)
         fields = {normalize_key(k): found for k in keys if (found := self.get(k)) is not None}
         return Shape.make(fields, self.kinds)
+
+    def renamed(self, names: dict[str, str]) -> Shape | None:
+        """This value with fields renamed old -> new (for a sequence of records, the
+        fields of each record); a field renamed over another one replaces it."""
+        if not self.children:
+            return self
+        norm = {normalize_key(old): normalize_key(new) for old, new in names.items()}
+        if LIST_KEY in self.children and not any(k in self.children for k in norm):
+            rows = self.children[LIST_KEY].renamed(names)
+            kept: dict[str, Shape | None] = {**self.children, LIST_KEY: rows}
+            return Shape.make(kept, self.kinds, self.via)
+        moved = {norm.get(k, k): v for k, v in self.children.items() if k not in norm}
+        moved.update({norm[k]: v for k, v in self.children.items() if k in norm})
+        return Shape.make(moved, self.kinds)
 
     def wrap(self, key: str) -> Shape | None:
         """A new node holding this one under field `key`."""
