@@ -56,6 +56,8 @@ class SinkKind(TextEnum):
     """What kind of channel a sink rule describes (its `kind:` in a ruleset)."""
 
     AD_PLATFORM = "ad_platform"
+    AI_MODEL = "ai_model"
+    """A hosted language model (chat and completion APIs): the prompt goes to its provider."""
     AMAZON = "amazon"
     ANALYTICS = "analytics"
     CARRIER = "carrier"

@@ -1,7 +1,10 @@
 """Load rulesets from YAML, validate them, and merge them into one `RuleSet`.
 
 Every problem is reported with the file and line it was found on; all problems of all
-files are collected before `RulesetError` is raised, so an author fixes them in one go.
+files are collected before `RulesetError` is raised, so an author fixes them in one go:
+first the structural ones (`validate`: the JSON Schema `ruleset.schema.json`), then,
+once every file has the right structure, the semantic ones (`builder`: unknown shapes
+and rules, bad call patterns).
 Later rulesets (a user's `--ruleset`) override earlier ones (the bundled catalog): an
 entry with the same id replaces the earlier one, and their policy entries are consulted
 first. A ruleset may also `disable:` ids of entries it does not want.
@@ -21,6 +24,7 @@ from scanner.rules.builder import build_ruleset
 from scanner.rules.document import RulesetError
 from scanner.rules.patterns import PatternIndex
 from scanner.rules.schema import RuleSet
+from scanner.rules.validate import schema_problems
 from scanner.rules.yamlload import YamlError, load_yaml
 
 __all__ = ["RulesetError", "build_index", "build_ruleset", "load_ruleset_texts", "load_rulesets"]
@@ -87,6 +91,16 @@ def load_rulesets(extra: Iterable[Path] = (), include_bundled: bool = True,
             problems.append((label, exc.line, str(exc)))
     if problems:
         raise RulesetError(problems)
+    return validate_and_build(documents)
+
+
+def validate_and_build(documents: list[tuple[str, Any]]) -> RuleSet:
+    """Check every document against the ruleset schema (raising RulesetError with each
+    structural problem of every file), then build and merge them (semantic checks)."""
+    problems = [(label, line, message) for label, doc in documents
+                for line, message in schema_problems(doc)]
+    if problems:
+        raise RulesetError(problems)
     return build_ruleset(documents)
 
 
@@ -104,7 +118,7 @@ def load_ruleset_texts(texts: list[tuple[str, str]], include_bundled: bool = Tru
             problems.append((label, exc.line, str(exc)))
     if problems:
         raise RulesetError(problems)
-    return build_ruleset(documents)
+    return validate_and_build(documents)
 
 
 def build_index(items: Iterable[Any]) -> PatternIndex:
