@@ -115,7 +115,8 @@ def apply_effect(engine: Analysis, frame: CallerFrame, node: cst.Call, rule: Pro
     if effect in (PropagatorEffect.ADD_ELEMENT, PropagatorEffect.ADD_ALL, PropagatorEffect.SET_KEY):
         added = source
         if effect is PropagatorEffect.ADD_ELEMENT:
-            added = wrap(source, LIST_KEY)
+            position = frame.appended_position(receiver_node) if receiver_node is not None else None
+            added = wrap(source, LIST_KEY if position is None else str(position))
         elif effect is PropagatorEffect.SET_KEY:
             added = wrap(source, key or "*")
         if effect is PropagatorEffect.SET_KEY and key_value is not None and key_value.facts:

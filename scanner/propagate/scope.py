@@ -16,6 +16,9 @@ from scanner.propagate.services import Analysis
 from scanner.propagate.values import CLEAN, Step, Value, join
 from scanner.resolve.index import FunctionInfo
 
+LENGTH_KEY = "#length:"
+"""Environment entries holding the known length of a local list (never an identifier)."""
+
 
 class FrameState:
     """The abstract state of one scope (a function, lambda or module body)."""
@@ -36,6 +39,9 @@ class FrameState:
         self.dead = False
         """True after `return`, `raise`, `break` or `continue`: the rest of the block is
         unreachable and its path does not join where branches meet."""
+        self.tracks_lengths = False
+        self.taken_lengths: dict[str, int | None] = {}
+        """Lengths of local lists taken by their last use (see `appended_position`)."""
 
     # ---- provided by the handler families ----------------------------------------------
     def ev(self, node: cst.BaseExpression) -> Value:
@@ -121,6 +127,41 @@ class FrameState:
         if self._try_stack:
             self._try_stack[-1].append(value)
 
+    # ---- list lengths -------------------------------------------------------------------
+    # A local list made by a display (`parts = []`) and grown only by appends keeps its
+    # length, so each appended element keeps its position (`parts[1]`). The length lives
+    # in the environment under a name no identifier can take, so branches and loops join
+    # it like any value (a length that differs between paths is lost); any other use of
+    # the name (passed on, aliased, mutated another way) forgets it.
+    def start_length(self, name: str, length: int | None) -> None:
+        """`name` is (re)bound: to a list display of `length` elements, or to anything else."""
+        if length is not None and not self.is_module:
+            self.tracks_lengths = True
+            self.env[LENGTH_KEY + name] = Value(const=str(length))
+        elif self.tracks_lengths:
+            self.env.pop(LENGTH_KEY + name, None)
+
+    def note_name_use(self, name: str) -> None:
+        """`name` was evaluated: its known length is taken (a use other than an append
+        forgets it)."""
+        if not self.tracks_lengths:
+            return
+        known = self.env.pop(LENGTH_KEY + name, None)
+        if known is not None and known.const:
+            self.taken_lengths[name] = int(known.const)
+        elif name in self.taken_lengths:
+            self.taken_lengths[name] = None
+
+    def appended_position(self, receiver: cst.BaseExpression) -> int | None:
+        """The position an element appended to `receiver` takes, when `receiver` is a
+        local list of known length (which then grows by one)."""
+        if not isinstance(receiver, cst.Name):
+            return None
+        position = self.taken_lengths.pop(receiver.value, None)
+        if position is not None:
+            self.env[LENGTH_KEY + receiver.value] = Value(const=str(position + 1))
+        return position
+
     # ---- control flow -----------------------------------------------------------------
     def snapshot(self) -> dict[str, Value]:
         """A copy of the environment."""
@@ -132,7 +173,8 @@ class FrameState:
         names: set[str] = set()
         for e in envs:
             names.update(e)
-        return {n: join([e[n] for e in envs if n in e]) for n in names}
+        return {n: join([e[n] for e in envs if n in e]) for n in names
+                if not n.startswith(LENGTH_KEY) or all(n in e for e in envs)}
 
     @staticmethod
     def same_pii(a: dict[str, Value], b: dict[str, Value]) -> bool:

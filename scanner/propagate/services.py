@@ -33,6 +33,9 @@ class CallerFrame(Protocol):
     def note_raise(self, value: Value) -> None:
         """Record an exception value raised by the call."""
 
+    def appended_position(self, receiver: cst.BaseExpression) -> int | None:
+        """The position an element appended to `receiver` takes, if known."""
+
 
 class Analysis(Protocol):
     """The engine's services."""
