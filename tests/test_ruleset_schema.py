@@ -31,6 +31,7 @@ else:  # pragma: no cover - Python 3.10
 REPO = Path(__file__).resolve().parents[1]
 RULESETS = REPO / "rulesets"
 SCHEMA_PATH = RULESETS / "ruleset.schema.json"
+FEATURES = REPO / "fixtures" / "ruleset_features" / "rules.yaml"
 SCHEMA: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 DEFS = SCHEMA["$defs"]
 
@@ -57,8 +58,8 @@ def test_enums_are_the_engines_enums() -> None:
 
 
 def test_schema_keys_are_exactly_the_keys_the_builder_accepts(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every `check_keys` call of the builder (while it reads the bundled rulesets, which
-    use every section) names the same keys as the schema object of the same title."""
+    """Every `check_keys` call of the builder (while it reads the bundled rulesets and the
+    ruleset-features fixture, which together use every section) names the same keys as the schema object of the same title."""
     seen: dict[str, set[str]] = {}
     original = builder_module.RulesetBuilder.check_keys
 
@@ -67,7 +68,7 @@ def test_schema_keys_are_exactly_the_keys_the_builder_accepts(monkeypatch: pytes
         return bool(original(self, node, allowed, what, required))
 
     monkeypatch.setattr(builder_module.RulesetBuilder, "check_keys", spy)
-    load_rulesets()
+    load_rulesets([FEATURES])
     objects = {d["title"]: set(d["properties"]) for d in DEFS.values()
                if d.get("type") == "object" and "title" in d}
     objects[SCHEMA["title"]] = set(SCHEMA["properties"])
@@ -167,8 +168,9 @@ ARG_SPEC = ("a position (0), a keyword name (`json`), POSITION:NAME (`0:url`: ei
          [(4, "unknown sink kind 'emial' (did you mean 'email'?); known: "
               + ", ".join(k.value for k in SinkKind))]),
         ("hosts:\n  ad_platform:\n    - https://x.com/path\n  log: x\n",
-         [(3, ("bad host glob 'https://x.com/path': expected a host name glob without scheme, "
-              "port or path, e.g. `api.example.com` or `*.example.com`")),
+         [(3, ("bad host glob 'https://x.com/path': expected a host name glob without scheme "
+              "or port, e.g. `api.example.com` or `*.example.com`, optionally with a path glob "
+              "(`api.example.com/orders/*`)")),
           (4, "`log` must be a list")]),
         ("- just a list\n", [(1, "a ruleset must be a mapping at the top level")]),
     ],

@@ -12,9 +12,9 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from scanner.model import Destination, Finding, Location, RuleInfo, TraceStep, Verdict
 from scanner.parse.source import ParsedFile
-from scanner.policy.evaluate import decide
+from scanner.policy.evaluate import RuleBreach, decide
 from scanner.propagate.records import RawFinding
-from scanner.propagate.values import SourceOrigin, Step
+from scanner.propagate.values import Fact, SourceOrigin, Step
 from scanner.rules.schema import RuleSet
 
 
@@ -63,6 +63,10 @@ def build_findings(raw: Iterable[RawFinding], ruleset: RuleSet, files: dict[str,
         fact, site = hit.fact, hit.site
         assert isinstance(fact.origin, SourceOrigin)
         for verdict in decide(ruleset, fact.shape.all_kinds, site.destination, fact.hashed):
+            if fact.cleared:
+                verdict = _uncleared(verdict, fact)
+                if not verdict.kinds:
+                    continue  # a scoped sanitizer or guard cleared it for this rule
             key = (verdict.rule_id, fact.origin, site.path, id(site.node))
             kinds_acc.setdefault(key, set()).update(verdict.kinds)
             hashed_acc[key] = hashed_acc.get(key, True) and fact.hashed
@@ -93,6 +97,12 @@ def build_findings(raw: Iterable[RawFinding], ruleset: RuleSet, files: dict[str,
         ))
     findings.sort(key=lambda f: f.sort_key)
     return findings
+
+
+def _uncleared(breach: RuleBreach, fact: Fact) -> RuleBreach:
+    """The breach without the kinds cleared for its rule on the fact's path."""
+    kinds = tuple(k for k in breach.kinds if not fact.is_cleared(breach.rule_id, k))
+    return RuleBreach(breach.rule_id, breach.verdict, kinds)
 
 
 def _step(positions: Positions, step: Step) -> TraceStep:

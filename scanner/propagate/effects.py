@@ -115,8 +115,8 @@ def apply_effect(engine: Analysis, frame: CallerFrame, node: cst.Call, rule: Pro
     if effect in (PropagatorEffect.ADD_ELEMENT, PropagatorEffect.ADD_ALL, PropagatorEffect.SET_KEY):
         added = source
         if effect is PropagatorEffect.ADD_ELEMENT:
-            at_end = rule.key is None and receiver_node is not None
-            position = frame.appended_position(receiver_node) if at_end else None
+            position = frame.appended_position(receiver_node) \
+                if rule.key is None and receiver_node is not None else None
             added = wrap(source, LIST_KEY if position is None else str(position))
         elif effect is PropagatorEffect.SET_KEY:
             added = wrap(source, key or "*")

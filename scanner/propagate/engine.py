@@ -19,6 +19,7 @@ from scanner.options import AnalysisLimits, ProgressCallback, no_progress
 from scanner.propagate.arguments import bind_parameters
 from scanner.propagate.external import ExternalCalls, VendoredRules
 from scanner.propagate.frame import Frame
+from scanner.propagate.guards import GuardTable
 from scanner.propagate.objects import ObjectModel
 from scanner.propagate.records import (
     Arg,
@@ -40,6 +41,7 @@ from scanner.propagate.values import (
     SourceOrigin,
     Step,
     Value,
+    clear,
     get_key,
     join,
     wrap,
@@ -66,7 +68,7 @@ class BudgetExceeded(Exception):
     """The analysis exceeded its work or time budget (hostile or enormous input)."""
 
 
-RawKey = tuple[SourceOrigin, object, bool, str, int, str]
+RawKey = tuple[SourceOrigin, object, bool, object, str, int, str]
 
 
 class Engine:
@@ -79,6 +81,8 @@ class Engine:
         self.limits = limits or AnalysisLimits()
         self.names = NameResolver(index)
         self.external = ExternalCalls(self, ruleset)
+        self.guards = GuardTable(ruleset.guards)
+        self.tracked_methods = ruleset.tracked_methods
         self.store = AttributeStore()
         self.objects = ObjectModel(self.store, self.eval_static)
         self.summaries = SummaryTable(self.limits)
@@ -227,6 +231,12 @@ class Engine:
             results.append(Value(refs=refs))
         return join(results)
 
+    def never_returns(self, callee: Value) -> bool:
+        """Whether calling `callee` ends the path (`settings: {no_return: [...]}`)."""
+        return bool(self.ruleset.no_return) and any(
+            pattern.matches(ref.path) for ref in callee.refs if isinstance(ref, ExtRef)
+            for pattern in self.ruleset.no_return)
+
     def instance_facts(self, value: Value) -> Value:
         """`value` plus the PII held in the attributes of the project instances it refers to."""
         if not value.refs:
@@ -265,13 +275,15 @@ class Engine:
         external: list[ExtRef] = []
         for ref in callee.refs:
             if isinstance(ref, FuncRef):
-                results.append(self.invoke(frame, ref.func, None, args, node, closure=ref.closure))
+                result = self.invoke(frame, ref.func, None, args, node, closure=ref.closure)
+                results.append(self._sanitized(frame, node, ref.func, result))
                 results.append(self._vendored(frame, node, ref.func, receiver, args))
             elif isinstance(ref, BoundMethod):
                 self_value = receiver if receiver is not None else Value(refs=ref.receiver_refs)
                 if receiver is not None and not (receiver.refs & ref.receiver_refs):
                     self_value = Value(refs=ref.receiver_refs)
-                results.append(self.invoke(frame, ref.func, self_value, args, node))
+                result = self.invoke(frame, ref.func, self_value, args, node)
+                results.append(self._sanitized(frame, node, ref.func, result))
                 results.append(self._vendored(frame, node, ref.func, receiver, args))
             elif isinstance(ref, ClassRef):
                 results.append(self.construct(frame, ref.cls, args, node))
@@ -286,16 +298,30 @@ class Engine:
                                               method, args))
         return join(results)
 
-    def _vendored(self, frame: CallerFrame, node: cst.Call, func: FunctionInfo,
-                  receiver: Value | None, args: list[Arg]) -> Value:
-        """What the rulesets say about a project function they name (a vendored SDK)."""
+    def _project_rules(self, func: FunctionInfo) -> VendoredRules:
+        """The rules naming a project function (cached)."""
         rules = self._vendored_rules.get(id(func))
         if rules is None:
             rules = self.external.project_rules(func)
             self._vendored_rules[id(func)] = rules
+        return rules
+
+    def _vendored(self, frame: CallerFrame, node: cst.Call, func: FunctionInfo,
+                  receiver: Value | None, args: list[Arg]) -> Value:
+        """What the rulesets say about a project function they name (a vendored SDK)."""
+        rules = self._project_rules(func)
         if not rules[0] and rules[1] is None:
             return CLEAN
         return self.external.vendored_call(frame, node, rules, receiver, args)
+
+    def _sanitized(self, frame: CallerFrame, node: cst.Call, func: FunctionInfo, result: Value) -> Value:
+        """The result of a project function a ruleset names as a sanitizer, cleared as
+        the sanitizer says (its body is still analysed for its own sinks)."""
+        if not result.facts:
+            return result
+        for clearance in self._project_rules(func)[2]:
+            result = clear(result, clearance, Step(frame.path, node, f"sanitized by `{func.name}()`"))
+        return result
 
     def construct(self, frame: CallerFrame, cls: ClassInfo, args: list[Arg], node: cst.Call) -> Value:
         """`cls(...)`: run `__init__` (or fill dataclass-style fields) on a new instance;
@@ -421,7 +447,7 @@ class Engine:
         if isinstance(fact.origin, ParamOrigin):
             ctx.events.append((fact, site))
             return
-        key = (fact.origin, fact.shape, fact.hashed, site.path, id(site.node), site.rule_id)
+        key = (fact.origin, fact.shape, fact.hashed, fact.cleared, site.path, id(site.node), site.rule_id)
         old = self.raw.get(key)
         if old is None or len(fact.trace) < len(old.fact.trace):
             self.raw[key] = RawFinding(fact, site)

@@ -24,7 +24,7 @@ from scanner.propagate.values import (
     join,
     wrap,
 )
-from scanner.resolve.refs import FuncRef
+from scanner.resolve.refs import ExtRef, FuncRef
 from scanner.rules.shapes import KEY_KEY, LIST_KEY
 from scanner.rules.urls import HOLE
 
@@ -260,7 +260,16 @@ class ExpressionHandlers(FrameState):
             star: StarMarker = a.star if isinstance(a.star, str) else ""
             keyword = a.keyword.value if a.keyword is not None else None
             args.append(Arg(keyword, star, self.ev(a.value), a.value))
-        return self.engine.call(self, node, callee, receiver, receiver_node, method, args)
+        result = self.engine.call(self, node, callee, receiver, receiver_node, method, args)
+        if method in self.engine.tracked_methods and isinstance(receiver_node, cst.Name) \
+                and receiver_node.value in self.env and receiver is not None:
+            # `conn.starttls()`: `conn` now had `starttls` called (a `never_called` condition).
+            self.env[receiver_node.value] = Value(receiver.facts, [
+                r.with_call(method) if isinstance(r, ExtRef) and method is not None else r
+                for r in receiver.refs], receiver.const)
+        if self.engine.never_returns(callee):
+            self.dead = True  # `sys.exit()`, `abort(403)`: the path ends as after `raise`
+        return result
 
 
 _EXPRESSIONS: dict[type[cst.CSTNode], Callable[[ExpressionHandlers, Any], Value]] = {

@@ -10,21 +10,24 @@ import libcst as cst
 
 from scanner.model import StepKind
 from scanner.propagate.arguments import constant_args, constant_path, given, pick, selected
+from scanner.propagate.conditions import all_hold
 from scanner.propagate.effects import apply_effect
 from scanner.propagate.records import Arg, SinkSite, buffer_key, file_key
 from scanner.propagate.services import Analysis, CallerFrame
 from scanner.propagate.strings import format_template
-from scanner.propagate.values import CLEAN, Fact, SourceOrigin, Step, Value, flatten, join
+from scanner.propagate.values import CLEAN, Fact, SourceOrigin, Step, Value, clear, flatten, join
 from scanner.resolve.index import FunctionInfo
 from scanner.resolve.refs import MAX_REF_LENGTH, UNKNOWN_SEGMENT, ExtRef
 from scanner.rules.loader import build_index
 from scanner.rules.patterns import HIDDEN_ARG, CallPattern, Ref, Segment, ref_text
 from scanner.rules.schema import (
     ArgSpec,
+    Clearance,
     DecoratorEffect,
     DecoratorRule,
     PropagatorRule,
     RuleSet,
+    SanitizerRule,
     SinkRule,
     SourceRule,
 )
@@ -41,12 +44,15 @@ class RuleMatches:
     """(pattern specificity, rule) pairs."""
     sanitized: bool = False
     propagators: list[tuple[int, PropagatorRule]] = field(default_factory=list)
+    clearances: list[Clearance] = field(default_factory=list)
+    """What the sanitizers scoped to rules or kinds clear from the result."""
     buffer: bool = False
     """The call makes an in-memory buffer (`settings: buffers`)."""
 
 
-VendoredRules = tuple[list[tuple[SinkRule, Ref]], tuple[SourceRule, Ref] | None]
-"""The sink rules and the source rule (if any) that name a project function."""
+VendoredRules = tuple[list[tuple[SinkRule, Ref]], tuple[SourceRule, Ref] | None, tuple[Clearance, ...]]
+"""The sink rules, the source rule (if any) and what the sanitizers clear, that name a
+project function."""
 
 
 def project_names(func: FunctionInfo) -> list[Ref]:
@@ -81,17 +87,20 @@ class ExternalCalls:
         self.propagators = build_index(ruleset.propagators)
         self.decorators = build_index(ruleset.decorators)
         self._match_cache: dict[Ref, RuleMatches] = {}
+        self._scoped = any(not r.clears.everything for r in ruleset.sanitizers)
 
     def matches(self, ref: Ref) -> RuleMatches:
         """The sinks, sources, sanitizers and propagators matching `ref` (cached)."""
         found = self._match_cache.get(ref)
         if found is None:
+            sanitizers = [r for _, r in self.sanitizers.lookup(ref) if isinstance(r, SanitizerRule)]
             found = RuleMatches(
                 [r for _, r in self.sinks.lookup(ref) if isinstance(r, SinkRule)],
                 [(p.specificity, r) for p, r in self.sources.lookup(ref) if isinstance(r, SourceRule)],
-                bool(self.sanitizers.lookup(ref)),
+                any(r.clears.everything for r in sanitizers),
                 [(p.specificity, r) for p, r in self.propagators.lookup(ref)
                  if isinstance(r, PropagatorRule)],
+                [r.clears for r in sanitizers if not r.clears.everything],
                 any(p.matches(ref) for p in self.ruleset.buffers),
             )
             self._match_cache[ref] = found
@@ -109,11 +118,13 @@ class ExternalCalls:
         return head + (Segment(last.name, True, constant_args(args)),)
 
     def project_rules(self, func: FunctionInfo) -> VendoredRules:
-        """The sink rules, and the most specific source rule, that name a project
-        function (an SDK vendored into the scanned tree): a pattern spelling a full
-        dotted path of it, or a `*.Class.method` pattern naming its class."""
+        """The sink rules, the most specific source rule, and the sanitizers' clearances,
+        that name a project function (an SDK vendored into the scanned tree, or the app's
+        own helper named by its qualified name): a pattern spelling a full dotted path of
+        it, or a `*.Class.method` pattern naming its class."""
         sinks: list[tuple[SinkRule, Ref]] = []
         source: tuple[int, SourceRule, Ref] | None = None
+        clearances: list[Clearance] = []
         seen: set[str] = set()
         cls = func.cls.name if func.cls is not None else None
 
@@ -131,15 +142,19 @@ class ExternalCalls:
                 if names_it(pattern) and isinstance(rule, SourceRule) and rule.url is None \
                         and (source is None or pattern.specificity > source[0]):
                     source = (pattern.specificity, rule, ref)
-        return sinks, (source[1], source[2]) if source is not None else None
+            for pattern, rule in self.sanitizers.lookup(ref):
+                if names_it(pattern) and isinstance(rule, SanitizerRule) and rule.id not in seen:
+                    seen.add(rule.id)
+                    clearances.append(rule.clears)
+        return sinks, (source[1], source[2]) if source is not None else None, tuple(clearances)
 
     def vendored_call(self, frame: CallerFrame, node: cst.Call, rules: VendoredRules,
                       receiver: Value | None, args: list[Arg]) -> Value:
         """A call of project code that the rulesets name (a vendored SDK): its sinks see
         the arguments, and a source's result is new PII, as for the installed package."""
-        sinks, source = rules
-        for rule, ref in sinks:
-            self.sink(frame, node, rule, ref, receiver, args)
+        sinks, source, _ = rules
+        self._fire_sinks(frame, node, [(r, ref) for r, ref in sinks if all_hold(r.when, args, receiver)],
+                         receiver, args)
         if source is None:
             return CLEAN
         return self._source_value(frame, node, source[0], source[1], [])
@@ -162,8 +177,21 @@ class ExternalCalls:
     def call(self, frame: CallerFrame, node: cst.Call, refs: list[ExtRef], receiver: Value | None,
              receiver_node: cst.BaseExpression | None, method: str | None, args: list[Arg]) -> Value:
         """Evaluate a call of external `refs` (or of something unresolved): report what
-        reaches a sink; a source's result is new PII; a sanitizer's is clean; a
-        propagator's follows its effect; anything else is unknown code."""
+        reaches a sink; a source's result is new PII; a sanitizer's is clean (a sanitizer
+        scoped to rules or kinds clears only those); a propagator's follows its effect;
+        anything else is unknown code."""
+        value = self._evaluate(frame, node, refs, receiver, receiver_node, method, args)
+        if not value.facts or not self._scoped:
+            return value
+        lookup = refs or ([ExtRef((Segment("?"), Segment(method)))] if method is not None else [])
+        for ref in lookup:
+            for clearance in self.matches(self.called_ref(ref, args)).clearances:
+                value = clear(value, clearance, Step(frame.path, node, "sanitized (" + _scope(clearance) + ")"))
+        return value
+
+    def _evaluate(self, frame: CallerFrame, node: cst.Call, refs: list[ExtRef], receiver: Value | None,
+                  receiver_node: cst.BaseExpression | None, method: str | None, args: list[Arg]) -> Value:
+        """`call` before scoped sanitizers."""
         if not refs:
             if method is None:
                 return self.unknown_result(receiver, args)
@@ -175,17 +203,16 @@ class ExternalCalls:
             receiver = self._with_buffer_contents(frame, node, receiver)
 
         sinks_done: set[str] = set()
-        fetched: list[Value] = []
         source: tuple[int, SourceRule, Ref] | None = None
         sanitized = False
         propagator: tuple[int, PropagatorRule] | None = None
+        applying: list[tuple[SinkRule, Ref]] = []
         for ref in called:
             found = self.matches(ref)
             for sink_rule in found.sinks:
-                if sink_rule.id not in sinks_done:
+                if sink_rule.id not in sinks_done and all_hold(sink_rule.when, args, receiver):
                     sinks_done.add(sink_rule.id)
-                    self.sink(frame, node, sink_rule, ref, receiver, args)
-                    fetched.extend(flatten(pick(args, receiver, spec)) for spec in sink_rule.returns)
+                    applying.append((sink_rule, ref))
             for specificity, source_rule in found.sources:
                 if source_rule.url is not None and not self._url_matches(source_rule, args, receiver):
                     continue
@@ -197,6 +224,7 @@ class ExternalCalls:
                 if propagator is None or specificity > propagator[0]:
                     propagator = (specificity, propagator_rule)
 
+        fetched = self._fire_sinks(frame, node, applying, receiver, args)
         if source is not None:
             produced = self._source_value(frame, node, source[1], source[2], result_refs)
             if source[1].writes is not None:
@@ -234,6 +262,18 @@ class ExternalCalls:
             if inferred is not None:
                 return Value(inferred.facts, result_refs)
         return Value(result.facts, result_refs)
+
+    def _fire_sinks(self, frame: CallerFrame, node: cst.Call, applying: list[tuple[SinkRule, Ref]],
+                    receiver: Value | None, args: list[Arg]) -> list[Value]:
+        """Report the sinks that apply to a call (but those another applying sink
+        `replaces`); return what their results carry (a fetched URL's content)."""
+        replaced = {other for rule, _ in applying for other in rule.replaces}
+        fetched: list[Value] = []
+        for rule, ref in applying:
+            if rule.id not in replaced:
+                self.sink(frame, node, rule, ref, receiver, args)
+                fetched.extend(flatten(pick(args, receiver, spec)) for spec in rule.returns)
+        return fetched
 
     def _into_buffer(self, frame: CallerFrame, node: cst.Call, target: ArgSpec, data: Value,
                      receiver: Value | None, args: list[Arg]) -> bool:
@@ -359,6 +399,16 @@ def _host_from_constructor(receiver: Value | None) -> str | None:
                         return host if "://" in host else f"https://{host}"
                     break
     return None
+
+
+def _scope(clearance: Clearance) -> str:
+    """What a scoped sanitizer clears, for trace steps."""
+    parts = []
+    if clearance.kinds:
+        parts.append(", ".join(sorted(clearance.kinds)))
+    if clearance.rules:
+        parts.append("for " + ", ".join(sorted(clearance.rules)))
+    return " ".join(parts)
 
 
 def _short(text: str) -> str:

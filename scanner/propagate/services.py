@@ -13,6 +13,7 @@ from typing import Protocol
 import libcst as cst
 
 from scanner.options import AnalysisLimits
+from scanner.propagate.guards import GuardTable
 from scanner.propagate.records import Arg, Context, SinkSite, StoreKey
 from scanner.propagate.values import Fact, Value
 from scanner.resolve.index import ClassInfo, ModuleInfo
@@ -41,6 +42,13 @@ class Analysis(Protocol):
     """The engine's services."""
 
     limits: AnalysisLimits
+    guards: GuardTable
+    """The rulesets' guards (tests that validate a value on one branch)."""
+    tracked_methods: frozenset[str]
+    """Methods whose calls are recorded on their receiver (for `never_called` conditions)."""
+
+    def never_returns(self, callee: Value) -> bool:
+        """Whether calling `callee` ends the path (`settings: {no_return: [...]}`)."""
 
     def module_member(self, module: ModuleInfo, name: str) -> Value:
         """The value of module-level name `name` of `module` (or a builtin)."""

@@ -10,11 +10,13 @@ from typing import Any
 
 import libcst as cst
 
+from scanner.propagate.guards import GuardHit
 from scanner.propagate.records import global_key
 from scanner.propagate.scope import FrameState
 from scanner.propagate.values import (
     Step,
     Value,
+    clear,
     element_refs,
     elements,
     flatten,
@@ -22,7 +24,8 @@ from scanner.propagate.values import (
     get_key,
     join,
 )
-from scanner.resolve.refs import ClassRef, FuncRef
+from scanner.resolve.refs import ClassRef, ExtRef, FuncRef
+from scanner.rules.patterns import Ref, Segment
 from scanner.rules.urls import HOLE
 
 
@@ -119,8 +122,43 @@ class StatementHandlers(FrameState):
                 self.engine.store_write(global_key(self.func.module.name, name), value, self.ctx)
 
     def exec_assert(self, node: cst.Assert) -> None:
-        """`assert test`: the test is evaluated (for its calls); no PII moves."""
+        """`assert test`: the test is evaluated (for its calls); a value a guard in it
+        validates is cleared after it (the test holds there)."""
         self.ev(node.test)
+        self.apply_guards(self.guard_hits(node.test), True, node)
+
+    # ---- guards -------------------------------------------------------------------------
+    def guard_hits(self, test: cst.BaseExpression) -> list[GuardHit]:
+        """The local names the rulesets' guards validate in `test` (see `guards`)."""
+        return self.engine.guards.hits(test, self._guard_callee, self._guard_constant)
+
+    def _guard_callee(self, func: cst.BaseExpression) -> list[Ref]:
+        """What a guard-test callee resolves to, each marked as called (only names and
+        attribute chains are evaluated again: they have no effects)."""
+        if isinstance(func, cst.Attribute):
+            if not _plain(func.value):
+                return [(Segment("?"), Segment(func.attr.value, True))]
+            callee = self.engine.attribute(self.ev(func.value), func.attr.value, for_call=True)
+        elif isinstance(func, cst.Name):
+            callee = self.ev(func)
+        else:
+            return []
+        return [r.path[:-1] + (Segment(r.path[-1].name, True),)
+                for r in callee.refs if isinstance(r, ExtRef) and r.path]
+
+    def _guard_constant(self, node: cst.BaseExpression) -> str | None:
+        """The constant text of a plain expression in a guard test (None if not known)."""
+        if not _plain(node) and not isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+            return None
+        const = self.ev(node).const
+        return const if const is not None and HOLE not in const else None
+
+    def apply_guards(self, hits: list[GuardHit], truth: bool, node: cst.CSTNode) -> None:
+        """On the branch where the test is `truth`, clear the names validated there."""
+        for hit in hits:
+            if hit.safe == truth and hit.name in self.env:
+                step = Step(self.path, node, f"validated by guard `{hit.guard_id}`")
+                self.env[hit.name] = clear(self.env[hit.name], hit.clears, step)
 
     def constant_truth(self, test: cst.BaseExpression) -> bool | None:
         """Whether a test is always true or always false, when constants say so:
@@ -151,22 +189,31 @@ class StatementHandlers(FrameState):
     def exec_if(self, node: cst.If) -> None:
         """`if`/`elif`/`else`: each branch runs from the same state; the results join.
         A test known from constants (`if False:`, `if MODE == "x":` with a constant
-        MODE) runs only its feasible side."""
+        MODE) runs only its feasible side. A value a guard validates in the test is
+        cleared on the branch where it is safe."""
         self.ev(node.test)
         truth = self.constant_truth(node.test)
         orelse = node.orelse
-        body: Callable[[], None] = lambda: self.exec_suite(node.body)
-        other: Callable[[], None] | None = None
-        if isinstance(orelse, cst.If):
-            other = lambda: self.exec_if(orelse)
-        elif isinstance(orelse, cst.Else):
-            other = lambda: self.exec_suite(orelse.body)
+        hits = self.guard_hits(node.test) if truth is None else []
+
+        def body() -> None:
+            self.apply_guards(hits, True, node.test)
+            self.exec_suite(node.body)
+
+        def other() -> None:
+            self.apply_guards(hits, False, node.test)
+            if isinstance(orelse, cst.If):
+                self.exec_if(orelse)
+            elif isinstance(orelse, cst.Else):
+                self.exec_suite(orelse.body)
+        # With no `else`, the path that skips the body is the guards' false branch.
+        others = [other] if orelse is not None or hits else []
         if truth is True:
             self.branch([body], include_entry=False)
         elif truth is False:
-            self.branch([other] if other is not None else [], include_entry=other is None)
+            self.branch(others, include_entry=not others)
         else:
-            self.branch([body] + ([other] if other is not None else []), include_entry=other is None)
+            self.branch([body, *others], include_entry=not others)
 
     def exec_for(self, node: cst.For) -> None:
         """`for x in items`: x takes the elements of items; the body runs to a fixpoint."""
@@ -310,6 +357,13 @@ class StatementHandlers(FrameState):
         info = self.func.nested_classes.get(node)
         if info is not None:
             self.env[node.name.value] = Value(refs=[ClassRef(info)])
+
+
+def _plain(node: cst.BaseExpression) -> bool:
+    """A name or a chain of attributes of one (evaluating it again has no effects)."""
+    while isinstance(node, cst.Attribute):
+        node = node.value
+    return isinstance(node, cst.Name)
 
 
 _SMALL: dict[type[cst.CSTNode], Callable[[StatementHandlers, Any], None]] = {

@@ -46,8 +46,8 @@ class CallContext:
             return []
         param = self.param_of[fact.origin.pid]
         step = Step(path, node, f"passed as `{param}` to `{callee}()`", StepKind.CALL)
-        return [Fact(a.origin, fact.shape, fact.hashed or a.hashed, a.trace + (step,) + fact.trace)
-                for a in actual]
+        return [Fact(a.origin, fact.shape, fact.hashed or a.hashed, a.trace + (step,) + fact.trace,
+                     a.cleared | fact.cleared) for a in actual]
 
 
 class SummaryTable:

@@ -19,6 +19,7 @@ import libcst as cst
 
 from scanner.model import StepKind
 from scanner.resolve.refs import AnyRef, BoundMethod, Holds, InstanceRef
+from scanner.rules.schema import Clearance
 from scanner.rules.shapes import LIST_KEY, Shape, normalize_key, union
 
 
@@ -54,34 +55,45 @@ class Step:
     kind: StepKind = StepKind.STEP
 
 
-FactKey = tuple[Origin, Shape, bool]
+Cleared = frozenset[tuple[str, str]]
+"""(rule id, PII kind or `*`) pairs a fact was cleared for by a scoped sanitizer or guard:
+findings of that rule about that kind are not reported."""
+
+FactKey = tuple[Origin, Shape, bool, Cleared]
 
 
 @dataclass(frozen=True)
 class Fact:
-    """PII of `origin`, laid out as `shape`, possibly hashed, with how it got here."""
+    """PII of `origin`, laid out as `shape`, possibly hashed, with how it got here (and
+    the rules it was cleared for)."""
 
     origin: Origin
     shape: Shape
     hashed: bool
     trace: tuple[Step, ...]
+    cleared: Cleared = frozenset()
 
     @property
     def key(self) -> FactKey:
         """Identity for merging (the trace is not part of it)."""
-        return (self.origin, self.shape, self.hashed)
+        return (self.origin, self.shape, self.hashed, self.cleared)
 
     def with_shape(self, shape: Shape | None, hashed: bool | None = None) -> Fact | None:
         """This fact with another shape (None if the shape holds no PII)."""
         if shape is None:
             return None
-        return Fact(self.origin, shape, self.hashed if hashed is None else hashed, self.trace)
+        return Fact(self.origin, shape, self.hashed if hashed is None else hashed, self.trace,
+                    self.cleared)
 
     def with_step(self, step: Step) -> Fact:
         """This fact with one more trace step (skipping an exact repeat)."""
         if self.trace and self.trace[-1].node is step.node and self.trace[-1].action == step.action:
             return self
-        return Fact(self.origin, self.shape, self.hashed, self.trace + (step,))
+        return Fact(self.origin, self.shape, self.hashed, self.trace + (step,), self.cleared)
+
+    def is_cleared(self, rule: str, kind: str) -> bool:
+        """Whether findings of `rule` about PII of `kind` were cleared on this fact's path."""
+        return bool(self.cleared) and ((rule, kind) in self.cleared or (rule, "*") in self.cleared)
 
 
 class Value:
@@ -194,6 +206,28 @@ def elements(value: Value) -> Value:
     return value.map_shapes(lambda s: s.elements())
 
 
+def clear(value: Value, clearance: Clearance, step: Step | None = None) -> Value:
+    """`value` cleared as `clearance` says: the kinds it names removed (for every rule),
+    or, scoped to rules, its facts marked so those rules report nothing about them
+    (refs and const kept; `step` traced on what stays)."""
+    if not value.facts:
+        return value
+    if clearance.everything:
+        return Value(refs=value.refs, const=value.const)
+    facts: list[Fact | None] = []
+    for f in value.facts.values():
+        if not clearance.rules:
+            facts.append(f.with_shape(f.shape.without(clearance.kinds)))
+            continue
+        kinds = sorted(clearance.kinds) or ["*"]
+        marks = frozenset((rule, kind) for rule in clearance.rules for kind in kinds)
+        facts.append(Fact(f.origin, f.shape, f.hashed, f.trace, f.cleared | marks))
+    cleared = Value.of_facts(facts)
+    if step is not None:
+        cleared = cleared.with_step(step)
+    return Value(cleared.facts, value.refs, value.const)
+
+
 def wrap(value: Value, key: str) -> Value:
     """A container holding `value` under field `key` (`[]` for list elements)."""
     if not value.facts:
@@ -240,18 +274,18 @@ def build_container(items: list[tuple[str | None, Value]], list_like: bool) -> V
     inner: set[AnyRef] = set()
     for _, val in items:
         inner |= val.refs
-    by_origin: dict[tuple[Origin, bool], tuple[dict[str, list[Shape]], tuple[Step, ...]]] = {}
+    by_origin: dict[tuple[Origin, bool, Cleared], tuple[dict[str, list[Shape]], tuple[Step, ...]]] = {}
     for key, val in items:
         for f in val.facts.values():
-            slot = by_origin.setdefault((f.origin, f.hashed), ({}, f.trace))
+            slot = by_origin.setdefault((f.origin, f.hashed, f.cleared), ({}, f.trace))
             k = "*" if key is None else normalize_key(key)
             slot[0].setdefault(k, []).append(f.shape)
             if list_like:
                 slot[0].setdefault(LIST_KEY, []).append(f.shape)
-    for (origin, hashed), (children, trace) in by_origin.items():
+    for (origin, hashed, cleared), (children, trace) in by_origin.items():
         shape = Shape.make({k: u for k, v in children.items() if (u := union(v)) is not None})
         if shape is not None:
-            facts.append(Fact(origin, shape, hashed, trace))
+            facts.append(Fact(origin, shape, hashed, trace, cleared))
     return Value.of_facts(facts, holding(inner))
 
 

@@ -21,6 +21,13 @@ class ExtRef:
     """A name from outside the project (or one that could not be resolved)."""
 
     path: Ref
+    called_methods: frozenset[str] = frozenset()
+    """Methods called on this object so far, among those a ruleset's conditions ask
+    about (`never_called`); attributes and results of calls start afresh."""
+
+    def with_call(self, method: str) -> ExtRef:
+        """This object after `method` was called on it."""
+        return ExtRef(self.path, self.called_methods | {method})
 
     def attr(self, name: str) -> ExtRef:
         """The reference to attribute `name` of this one.

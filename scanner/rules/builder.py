@@ -7,7 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from scanner.model import Severity, SinkKind, Verdict
-from scanner.rules.document import DocumentReader, RulesetError, str_list
+from scanner.rules.clauses import ClauseReader
+from scanner.rules.document import RulesetError, str_list
 from scanner.rules.patterns import CallPattern
 from scanner.rules.schema import (
     CALLING_EFFECTS,
@@ -15,6 +16,7 @@ from scanner.rules.schema import (
     ArgSpec,
     DecoratorEffect,
     DecoratorRule,
+    GuardRule,
     HostRule,
     Origin,
     PolicyEntry,
@@ -31,13 +33,13 @@ from scanner.rules.yamlload import LineDict, LineList
 
 TOP_LEVEL_KEYS = {
     "ruleset", "description", "shapes", "sources", "sinks", "sanitizers",
-    "propagators", "decorators", "hosts", "settings", "rules", "policy", "disable",
+    "propagators", "decorators", "guards", "hosts", "settings", "rules", "policy", "disable",
 }
 UNKNOWN_CALL_MODES = ("propagate", "drop")
-SECTIONS = ("sources", "sinks", "sanitizers", "propagators", "decorators", "rules")
+SECTIONS = ("sources", "sinks", "sanitizers", "propagators", "decorators", "guards", "rules")
 
 
-class RulesetBuilder(DocumentReader):
+class RulesetBuilder(ClauseReader):
     """Validates documents one by one and accumulates the merged rule set."""
 
     def __init__(self) -> None:
@@ -48,6 +50,7 @@ class RulesetBuilder(DocumentReader):
         self.disabled: set[str] = set()
         self.unknown_calls = "propagate"
         self.buffers: list[CallPattern] = []
+        self.no_return: list[CallPattern] = []
 
     def add_document(self, label: str, doc: Any) -> None:
         """Validate one document's sections, settings, hosts and policy, and merge them."""
@@ -70,6 +73,7 @@ class RulesetBuilder(DocumentReader):
             ("sanitizers", self.parse_sanitizer),
             ("propagators", self.parse_propagator),
             ("decorators", self.parse_decorator),
+            ("guards", self.parse_guard),
             ("rules", self.parse_rule),
         ):
             self.parse_list(doc, section, parse)
@@ -78,9 +82,11 @@ class RulesetBuilder(DocumentReader):
             if not isinstance(settings, LineDict):
                 self.error(doc.line_of("settings"), "`settings` must be a mapping")
             else:
-                self.check_keys(settings, {"unknown_calls", "buffers"}, "settings")
+                self.check_keys(settings, {"unknown_calls", "buffers", "no_return"}, "settings")
                 if "buffers" in settings:
                     self.buffers.extend(self.patterns(settings, "buffers"))
+                if "no_return" in settings:
+                    self.no_return.extend(self.patterns(settings, "no_return"))
                 mode = settings.get("unknown_calls")
                 if mode is not None:
                     if mode not in UNKNOWN_CALL_MODES:
@@ -153,7 +159,7 @@ class RulesetBuilder(DocumentReader):
     def parse_sink(self, node: LineDict) -> SinkRule | None:
         """A `sinks:` entry: calls whose `args` leave the app to a `destination` of a `kind`."""
         self.check_keys(node, {"id", "description", "calls", "args", "kind", "destination", "url",
-                               "stores", "returns", "store"},
+                               "stores", "returns", "when", "replaces", "store"},
                         "a sink", ("id", "calls", "kind", "destination"))
         ident = self.entry_id(node)
         patterns = self.patterns(node)
@@ -166,16 +172,20 @@ class RulesetBuilder(DocumentReader):
         stores = self.arg_spec(node["stores"], node.line_of("stores")) if "stores" in node else None
         returns = self.arg_specs(node, "returns") or ()
         return SinkRule(ident, self.text(node, "description"), patterns, args, kind, destination,
-                        url, self.origin(node), stores, returns, self.text(node, "store") or "file")
+                        url, self.origin(node), stores, returns, self.conditions(node),
+                        tuple(self.names(node, "replaces")), self.text(node, "store") or "file")
 
     def parse_sanitizer(self, node: LineDict) -> SanitizerRule | None:
-        """A `sanitizers:` entry: calls whose result carries no PII."""
-        self.check_keys(node, {"id", "description", "calls"}, "a sanitizer", ("id", "calls"))
+        """A `sanitizers:` entry: calls whose result carries no PII (or, with `rules:` /
+        `kinds:`, none of those kinds, or nothing those rules report)."""
+        self.check_keys(node, {"id", "description", "calls", "rules", "kinds"}, "a sanitizer",
+                        ("id", "calls"))
         ident = self.entry_id(node)
         patterns = self.patterns(node)
+        clears = self.clearance(node)
         if ident is None or not patterns:
             return None
-        return SanitizerRule(ident, self.text(node, "description"), patterns, self.origin(node))
+        return SanitizerRule(ident, self.text(node, "description"), patterns, self.origin(node), clears)
 
     def parse_propagator(self, node: LineDict) -> PropagatorRule | None:
         """A `propagators:` entry: how PII moves through a call (`effect`, with the arguments it needs)."""
@@ -249,8 +259,9 @@ class RulesetBuilder(DocumentReader):
                 self.error(cat_line, f"hosts of {category!r} must be a list of host globs")
                 continue
             for index, glob in enumerate(globs):
-                if "/" in glob or ":" in glob or not glob.strip():
-                    self.error(globs.line_of(index), f"{glob!r} is not a host glob (no scheme, port or path)")
+                if ":" in glob or not glob.strip() or glob.startswith("/"):
+                    self.error(globs.line_of(index), f"{glob!r} is not a host glob (HOST or HOST/PATH, "
+                                                     "no scheme or port)")
                     continue
                 self.hosts.append(HostRule(glob.lower(), str(category), Origin(self.file, globs.line_of(index))))
 
@@ -307,6 +318,7 @@ class RulesetBuilder(DocumentReader):
             if entry.rule is not None and entry.rule not in rules:
                 self.problems.append((entry.origin.file, entry.origin.line,
                                       f"policy entry names unknown rule {entry.rule!r}"))
+        self.check_references(rules)
         if self.problems:
             raise RulesetError(self.problems)
 
@@ -317,7 +329,22 @@ class RulesetBuilder(DocumentReader):
             sources=keep("sources"), sinks=keep("sinks"), sanitizers=keep("sanitizers"),
             propagators=keep("propagators"), decorators=keep("decorators"), hosts=self.hosts, rules=rules, policy=policy,
             unknown_calls=self.unknown_calls, buffers=tuple(self.buffers),
+            guards=keep("guards"), no_return=tuple(self.no_return),
         )
+
+    def check_references(self, rules: dict[str, PolicyRule]) -> None:
+        """Rules named by sanitizers and guards, and sinks named by `replaces:`, must exist."""
+        clearing: list[SanitizerRule | GuardRule] = [*self.entries["sanitizers"].values(),
+                                                     *self.entries["guards"].values()]
+        for entry in clearing:
+            for rule in sorted(entry.clears.rules - rules.keys()):
+                self.problems.append((entry.origin.file, entry.origin.line,
+                                      f"{entry.id!r} clears unknown rule {rule!r}"))
+        for sink in self.entries["sinks"].values():
+            for other in sink.replaces:
+                if other not in self.entries["sinks"] or other == sink.id:
+                    self.problems.append((sink.origin.file, sink.origin.line,
+                                          f"sink {sink.id!r} replaces unknown sink {other!r}"))
 
 
 def build_ruleset(documents: list[tuple[str, Any]]) -> RuleSet:

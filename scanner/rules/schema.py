@@ -43,6 +43,49 @@ class ArgSpec:
 
 
 @dataclass(frozen=True)
+class Clearance:
+    """What a sanitizer or a guard clears: the PII `kinds` it removes (every kind when
+    empty), for the `rules` named (every rule when empty). A clearance scoped to rules
+    leaves the PII in place, marked: findings under those rules are not reported."""
+
+    rules: frozenset[str] = frozenset()
+    kinds: frozenset[str] = frozenset()
+
+    @property
+    def everything(self) -> bool:
+        """True when every kind is cleared for every rule (a plain sanitizer)."""
+        return not self.rules and not self.kinds
+
+
+EVERYTHING = Clearance()
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A condition on a call (`when:` of a sink): every test given must hold, and holds
+    only when constants prove it (an argument whose value is unknown fails it).
+
+    `arg` is the argument tested (`receiver` for the object a method is called on);
+    `key` a constant key inside a mapping argument (`ExtraArgs={"ServerSideEncryption": ...}`)."""
+
+    arg: ArgSpec
+    origin: Origin
+    key: str | None = None
+    present: bool | None = None
+    """True: the argument is passed; False: it is certainly not passed."""
+    equals: tuple[object, ...] = ()
+    """Constants (true, false, null, numbers, strings) one of which the argument is."""
+    is_any: tuple[CallPattern, ...] = ()
+    """Names (`yaml.Loader`) one of which the argument is."""
+    is_none_of: tuple[CallPattern, ...] = ()
+    """Names none of which the argument is (it must be a name, not a call's result)."""
+    scheme: tuple[str, ...] = ()
+    """URL schemes (`http`, `ftp`) one of which the argument's constant URL has."""
+    never_called: tuple[str, ...] = ()
+    """Methods never called on the receiver (`starttls`), as far as the engine follows it."""
+
+
+@dataclass(frozen=True)
 class SourceRule:
     """A call whose return value carries PII laid out as `shape`."""
 
@@ -77,6 +120,10 @@ class SinkRule:
     returns: tuple[ArgSpec, ...] = ()
     """Arguments whose PII the call's result carries (fetching a URL returns the document
     it points to); by default a sink's result carries none of the data sent."""
+    when: tuple[Condition, ...] = ()
+    """Conditions that must all hold for the sink to apply to a call."""
+    replaces: tuple[str, ...] = ()
+    """Ids of sinks that do not apply to a call this one applies to (its general form)."""
     store: str = "file"
     """What `stores` names (a file path, a key-value store's key, a queue): the label of
     the store in traces, and the namespace later reads must name to get the data."""
@@ -89,6 +136,30 @@ class SanitizerRule:
     id: str
     description: str
     patterns: tuple[CallPattern, ...]
+    origin: Origin
+    clears: Clearance = EVERYTHING
+    """What the result is cleared of (by default every kind, for every rule)."""
+
+
+@dataclass(frozen=True)
+class GuardRule:
+    """A test that validates a value: on the branch where the test has the `safe`
+    truth value, the value tested (a local name) is cleared as `clears` says.
+
+    Either `patterns` (a call: `re.fullmatch(PATTERN, value)`, `value.startswith(base)`)
+    with `arg` the argument validated, or `operator` (`in`, `==`) with `operand` the side
+    validated (`left`/`right`) and `other` the constants the other side must be (any
+    value when empty)."""
+
+    id: str
+    description: str
+    patterns: tuple[CallPattern, ...]
+    arg: ArgSpec | None
+    operator: str | None
+    operand: str
+    other: tuple[str, ...]
+    safe: bool
+    clears: Clearance
     origin: Origin
 
 
@@ -207,9 +278,10 @@ class HostRule:
     origin: Origin
 
     @property
-    def specificity(self) -> tuple[int, int]:
-        """Globs with fewer wildcards and more literal text win."""
-        return (-self.glob.count("*"), len(self.glob.replace("*", "")))
+    def specificity(self) -> tuple[bool, int, int]:
+        """Globs with a path win over host-only globs; then fewer wildcards and more
+        literal text win."""
+        return ("/" in self.glob, -self.glob.count("*"), len(self.glob.replace("*", "")))
 
 
 @dataclass(frozen=True)
@@ -267,6 +339,15 @@ class RuleSet:
     buffers: tuple[CallPattern, ...] = ()
     """In-memory buffers (`io.StringIO`): a file sink whose `stores` argument is one of
     them writes into the buffer, not to a file. Set with `settings: {buffers: [...]}`."""
+    guards: list[GuardRule] = field(default_factory=list)
+    no_return: tuple[CallPattern, ...] = ()
+    """Calls that never return (`sys.exit`, a framework's `abort`): the path ends there,
+    as after `raise`. Set with `settings: {no_return: [...]}`."""
     unknown_calls: str = "propagate"
     """What a call into unknown code returns: `propagate` (the PII of its arguments and
     receiver) or `drop` (nothing). Set with `settings: {unknown_calls: ...}`."""
+
+    @property
+    def tracked_methods(self) -> frozenset[str]:
+        """Methods whose calls the engine records on their receiver (`never_called`)."""
+        return frozenset(m for sink in self.sinks for c in sink.when for m in c.never_called)

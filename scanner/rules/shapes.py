@@ -215,6 +215,14 @@ class Shape:
         """A new node holding this one under field `key`."""
         return Shape.make({normalize_key(key): self})
 
+    def without(self, kinds: frozenset[str]) -> Shape | None:
+        """This shape with the PII `kinds` removed everywhere (None if nothing is left)."""
+        if not self.all_kinds & kinds:
+            return self
+        children = {k: v.without(kinds) for k, v in self.children.items()}
+        return Shape.make({k: v for k, v in children.items() if v is not None},
+                          self.kinds - kinds, self.via)
+
     def describe(self) -> str:
         """A compact text form, for debugging and tests."""
         if not self.children:

@@ -34,24 +34,44 @@ def host_of(url: str | None) -> str | None:
     return host.lower() if host else None
 
 
-def classify_host(ruleset: RuleSet, host: str) -> str | None:
-    """The destination class of `host` (most specific glob wins; later rulesets win ties)."""
+def path_of(url: str | None) -> str | None:
+    """The path of a partly-constant URL (from its first `/` after the host; query and
+    fragment left out), or None when it has none or the host part is not constant."""
+    if not url or "://" not in url:
+        return None
+    rest = url.split("://", 1)[1]
+    for stop in "?#":
+        rest = rest.split(stop, 1)[0]
+    slash = rest.find("/")
+    if slash < 0 or HOLE in rest[:slash]:
+        return None
+    return rest[slash:]
+
+
+def classify_host(ruleset: RuleSet, host: str, path: str | None = None) -> str | None:
+    """The destination class of `host` (most specific glob wins; later rulesets win ties).
+    Globs with a path (`api.example.com/ads/*`) match when `path` (unknown parts as `*`
+    or `x`) matches theirs."""
     host = host.lower().rstrip(".")
     best: HostRule | None = None
     for rule in ruleset.hosts:
-        if fnmatch.fnmatchcase(host, rule.glob) and (
-            best is None or rule.specificity >= best.specificity
-        ):
+        glob_host, slash, glob_path = rule.glob.partition("/")
+        if not fnmatch.fnmatchcase(host, glob_host):
+            continue
+        if slash and (path is None or not url_matches(path, ["/" + glob_path])):
+            continue
+        if best is None or rule.specificity >= best.specificity:
             best = rule
     return best.category if best else None
 
 
 def destination_for(ruleset: RuleSet, default: str, url: str | None) -> tuple[str, str | None]:
-    """The destination class of a sink call and the host, if the URL names one."""
+    """The destination class of a sink call and the host, if the URL names one (its host
+    and path decide, see `classify_host`)."""
     host = host_of(url)
     if host is None:
         return default, None
-    return classify_host(ruleset, host) or default, host
+    return classify_host(ruleset, host, path_of(url)) or default, host
 
 
 def url_matches(url: str, globs: Iterable[str]) -> bool:
