@@ -69,6 +69,8 @@ class SinkKind(TextEnum):
     HELPDESK = "helpdesk"
     HTTP = "http"
     LOG = "log"
+    RESPONSE = "response"
+    """The value a handler returns to whoever called it (a web route's response body)."""
     SMS = "sms"
     STORAGE = "storage"
     TAX = "tax"

@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+from harness import annotations_in
+
 from scanner.api import ScanOptions, run_scan
 from scanner.rules.loader import load_rulesets
 from scanner.rules.urls import classify_host
@@ -140,3 +143,36 @@ def test_paths_example(tmp_path: Path) -> None:
     )
     assert _scan(tmp_path, "paths.yaml", {"job.py": code}) == {
         ("job.py", 6, "SS101"), ("job.py", 7, "SS107"), ("job.py", 8, "SS107")}
+
+
+def _feature_examples() -> dict[str, tuple[str, str]]:
+    """The `#### Example:` sections of the guide: (ruleset YAML, program) pairs."""
+    text = GUIDE.read_text(encoding="utf-8")
+    found = {}
+    for match in re.finditer(r"#### Example: ([^\n]+)\n(.*?)(?=\n#### |\n### |\n## )", text, re.DOTALL):
+        blocks = re.findall(r"```(yaml|python)\n(.*?)```", match.group(2), re.DOTALL)
+        yaml_text = next(body for lang, body in blocks if lang == "yaml")
+        program = next(body for lang, body in blocks if lang == "python")
+        found[match.group(1)] = (yaml_text, program)
+    return found
+
+
+def test_guide_has_an_example_per_non_call_feature() -> None:
+    assert sorted(_feature_examples()) == [
+        "a function's return value as a sink", "a handler's parameter as a source",
+        "an attribute read as a source", "assignments as sinks",
+        "only some positions of a tuple argument"]
+
+
+@pytest.mark.parametrize("name", sorted(_feature_examples()))
+def test_feature_example(name: str, tmp_path: Path) -> None:
+    yaml_text, program = _feature_examples()[name]
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(yaml_text, encoding="utf-8")
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "app.py").write_text(program, encoding="utf-8")
+    result = run_scan(ScanOptions(paths=[app], root=app, rulesets=[rules]))
+    expected, _ = annotations_in(program, "app.py")
+    assert expected
+    assert {(f.sink.line, f.rule_id) for f in result.findings} == {(line, rule) for _, line, rule in expected}

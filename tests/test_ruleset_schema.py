@@ -130,7 +130,8 @@ def _problems(text: str) -> list[tuple[int, str]]:
 
 
 ARG_SPEC = ("a position (0), a keyword name (`json`), POSITION:NAME (`0:url`: either way it is "
-            "passed) or `receiver` (the object a method is called on)")
+            "passed) or `receiver` (the object a method is called on), optionally followed by "
+            "`[N]`: only position N of that argument, a tuple (`0[0]`)")
 
 
 @pytest.mark.parametrize(

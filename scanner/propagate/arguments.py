@@ -11,7 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from scanner.propagate.records import Arg
-from scanner.propagate.values import CLEAN, Value, build_container, elements, get_key, join
+from scanner.propagate.values import (
+    CLEAN,
+    Value,
+    build_container,
+    elements,
+    get_index,
+    get_key,
+    join,
+)
 from scanner.resolve.index import FunctionInfo
 from scanner.resolve.refs import ExtRef
 from scanner.rules.schema import ArgSpec
@@ -31,7 +39,12 @@ def numbered(args: list[Arg]) -> Iterator[tuple[int, Arg]]:
 
 def pick(args: list[Arg], receiver: Value | None, spec: ArgSpec) -> Value:
     """The value passed for `spec` (by position or keyword, spreads included), or the
-    receiver for the `receiver` spec."""
+    receiver for the `receiver` spec; with an index (`0[0]`), only that position of it."""
+    value = _pick_whole(args, receiver, spec)
+    return value if spec.index is None else get_index(value, spec.index)
+
+
+def _pick_whole(args: list[Arg], receiver: Value | None, spec: ArgSpec) -> Value:
     if spec.receiver:
         return receiver or CLEAN
     found: list[Value] = []

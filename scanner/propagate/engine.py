@@ -16,6 +16,7 @@ import libcst as cst
 
 from scanner.model import StepKind
 from scanner.options import AnalysisLimits, ProgressCallback, no_progress
+from scanner.propagate.accesses import AccessRules
 from scanner.propagate.arguments import bind_parameters
 from scanner.propagate.external import ExternalCalls, VendoredRules
 from scanner.propagate.frame import Frame
@@ -85,6 +86,7 @@ class Engine:
         self.tracked_methods = ruleset.tracked_methods
         self.store = AttributeStore()
         self.objects = ObjectModel(self.store, self.eval_static)
+        self.accesses = AccessRules(self, ruleset, self.eval_static, self.objects.mro)
         self.summaries = SummaryTable(self.limits)
         self.progress = progress or no_progress
         self.raw: dict[RawKey, RawFinding] = {}
@@ -134,6 +136,8 @@ class Engine:
         if func.kind in ("method", "classmethod") and func.params and func.cls is not None:
             ref = InstanceRef(func.cls) if func.kind == "method" else ClassRef(func.cls)
             params[func.params[0].name] = Value(refs=[ref])
+        if func.kind != "module":
+            params.update(self.accesses.parameters(func))
         try:
             if func.kind == "module":
                 Frame(self, func, Context()).run({})
@@ -236,6 +240,19 @@ class Engine:
         return bool(self.ruleset.no_return) and any(
             pattern.matches(ref.path) for ref in callee.refs if isinstance(ref, ExtRef)
             for pattern in self.ruleset.no_return)
+
+    def attribute_read(self, frame: CallerFrame, node: cst.CSTNode, value: Value) -> Value:
+        """`value`, read from an attribute, plus the PII a source says that attribute holds."""
+        return self.accesses.read(frame, node, value)
+
+    def assigned(self, frame: CallerFrame, node: cst.CSTNode, receiver: Value,
+                 attribute: str | None, data: Value) -> None:
+        """`receiver[k] = v` / `receiver.attribute = v`: `data` reaches the sinks naming it."""
+        self.accesses.assigned(frame, node, receiver, attribute, data)
+
+    def returned(self, frame: CallerFrame, func: FunctionInfo, node: cst.CSTNode, value: Value) -> None:
+        """`return value` in `func`: its PII reaches the sinks naming `func`'s return value."""
+        self.accesses.returned(frame, func, node, value)
 
     def instance_facts(self, value: Value) -> Value:
         """`value` plus the PII held in the attributes of the project instances it refers to."""
@@ -398,7 +415,7 @@ class Engine:
         name = func.name if func.kind != "method" or func.cls is None else f"{func.cls.name}.{func.name}"
 
         def substitute(fact: Fact) -> list[Fact]:
-            return context.substitute(fact, path, node, name)
+            return context.substitute(fact, path, node, name, traced=frame is not None)
 
         ctx = frame.ctx if frame is not None else Context()
         for fact, site in summary.events:

@@ -48,8 +48,9 @@ class ExpressionHandlers(FrameState):
         return self.lookup(node.value)
 
     def ev_attribute(self, node: cst.Attribute) -> Value:
-        """`x.name`: field `name` of x's PII, and/or the member of what x is."""
-        return self.engine.attribute(self.ev(node.value), node.attr.value)
+        """`x.name`: field `name` of x's PII, and/or the member of what x is; an
+        attribute a source `reads` (`request.form`) is new PII."""
+        return self.engine.attribute_read(self, node, self.engine.attribute(self.ev(node.value), node.attr.value))
 
     def ev_subscript(self, node: cst.Subscript) -> Value:
         """`x[k]`: field k of x's PII (a constant index or key keeps precision; a list

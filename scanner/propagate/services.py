@@ -16,7 +16,7 @@ from scanner.options import AnalysisLimits
 from scanner.propagate.guards import GuardTable
 from scanner.propagate.records import Arg, Context, SinkSite, StoreKey
 from scanner.propagate.values import Fact, Value
-from scanner.resolve.index import ClassInfo, ModuleInfo
+from scanner.resolve.index import ClassInfo, FunctionInfo, ModuleInfo
 
 
 class CallerFrame(Protocol):
@@ -79,6 +79,17 @@ class Analysis(Protocol):
                       args: list[Arg]) -> Value | None:
         """A call of `method` on a receiver the analysis cannot see, as a call of the one
         project class that defines it (None when no class, or several, do)."""
+
+    def attribute_read(self, frame: CallerFrame, node: cst.CSTNode, value: Value) -> Value:
+        """`value`, read from an attribute at `node`, plus the PII a source says it holds."""
+
+    def assigned(self, frame: CallerFrame, node: cst.CSTNode, receiver: Value,
+                 attribute: str | None, data: Value) -> None:
+        """`receiver[k] = v` (`attribute` None) or `receiver.attribute = v` at `node`:
+        `data` reaches the sinks that name those items or that attribute."""
+
+    def returned(self, frame: CallerFrame, func: FunctionInfo, node: cst.CSTNode, value: Value) -> None:
+        """`return value` in `func`: its PII reaches the sinks that name `func`'s return."""
 
     def instance_facts(self, value: Value) -> Value:
         """`value` plus the PII held in the attributes of the project instances it is."""

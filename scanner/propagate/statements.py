@@ -98,9 +98,13 @@ class StatementHandlers(FrameState):
         self.ev(node.value)
 
     def exec_return(self, node: cst.Return) -> None:
-        """`return v`: v's PII becomes part of the function's result; the path ends."""
+        """`return v`: v's PII becomes part of the function's result (and reaches a sink
+        when a ruleset says where this function's return value goes); the path ends."""
         if node.value is not None:
-            self.returns.append(self.ev(node.value))
+            value = self.ev(node.value)
+            self.returns.append(value)
+            if value.facts or value.refs:
+                self.engine.returned(self, self.func, node, value)
         self.dead = True
 
     def exec_raise(self, node: cst.Raise) -> None:

@@ -36,17 +36,19 @@ class CallContext:
     actual: dict[tuple[int, str, int], list[Fact]]
     param_of: dict[tuple[int, str, int], str]
 
-    def substitute(self, fact: Fact, path: str, node: cst.CSTNode, callee: str) -> list[Fact]:
+    def substitute(self, fact: Fact, path: str, node: cst.CSTNode, callee: str,
+                   traced: bool = True) -> list[Fact]:
         """A summary's fact with its placeholder replaced by the caller's facts, traced
-        "passed as `param` to `callee()`" at the call `node`; concrete facts stay."""
+        "passed as `param` to `callee()`" at the call `node` (unless not `traced`: an
+        entry point's parameters, which no call passed); concrete facts stay."""
         if not isinstance(fact.origin, ParamOrigin):
             return [fact]
         actual = self.actual.get(fact.origin.pid)
         if not actual:
             return []
         param = self.param_of[fact.origin.pid]
-        step = Step(path, node, f"passed as `{param}` to `{callee}()`", StepKind.CALL)
-        return [Fact(a.origin, fact.shape, fact.hashed or a.hashed, a.trace + (step,) + fact.trace,
+        steps = (Step(path, node, f"passed as `{param}` to `{callee}()`", StepKind.CALL),) if traced else ()
+        return [Fact(a.origin, fact.shape, fact.hashed or a.hashed, a.trace + steps + fact.trace,
                      a.cleared | fact.cleared) for a in actual]
 
 

@@ -45,6 +45,7 @@ class TargetHandlers(FrameState):
                 else:
                     self.assign(el.value, item_of(value, get_index(value, i)), stmt)
         elif isinstance(target, (cst.Attribute, cst.Subscript)):
+            self.assignment_sink(target, value, stmt)
             self.add_to(target, value, stmt, replace=True)
         elif isinstance(target, cst.StarredElement):
             self.assign(target.value, value, stmt)
@@ -120,6 +121,17 @@ class TargetHandlers(FrameState):
                 self.engine.store_write(global_key(self.func.module.name, root_name), wrapped, self.ctx)
             return
         self.env[root_name] = join([root, wrapped])
+
+    def assignment_sink(self, target: cst.Attribute | cst.Subscript, value: Value,
+                        stmt: cst.CSTNode) -> None:
+        """`obj[key] = value` / `obj.name = value` where a sink names obj's items (or that
+        attribute): the value's PII (and, for an item, the key's) reaches it."""
+        key = self.subscript_value(target) if isinstance(target, cst.Subscript) else CLEAN
+        if not (value.facts or key.facts or any(isinstance(r, InstanceRef) for r in value.refs)):
+            return
+        attribute = target.attr.value if isinstance(target, cst.Attribute) else None
+        data = join([value, flatten(key)]) if key.facts else value
+        self.engine.assigned(self, stmt, self.ev(target.value), attribute, data)
 
     def _store_member(self, root: Value, name: str, value: Value) -> None:
         """`obj.name = value` where `obj` is an instance, class or module of the project."""

@@ -16,6 +16,7 @@ from scanner.rules.schema import (
     ArgSpec,
     DecoratorEffect,
     DecoratorRule,
+    FunctionSelector,
     GuardRule,
     HostRule,
     Origin,
@@ -119,11 +120,15 @@ class RulesetBuilder(ClauseReader):
 
     # -- sections ------------------------------------------------------------------
     def parse_source(self, node: LineDict) -> SourceRule | None:
-        """A `sources:` entry: calls returning PII laid out as `returns` (optionally only for some URLs)."""
-        self.check_keys(node, {"id", "description", "calls", "returns", "url", "url_matches", "writes"},
-                        "a source", ("id", "calls", "returns"))
+        """A `sources:` entry: calls returning PII laid out as `returns` (optionally only for
+        some URLs), attributes holding it when read (`reads`), or a parameter of the
+        project functions a framework calls (`functions` with `parameter`)."""
+        self.check_keys(node, {"id", "description", "calls", "reads", "functions", "parameter",
+                               "returns", "url", "url_matches", "writes"},
+                        "a source", ("id", "returns"))
         ident = self.entry_id(node)
-        patterns = self.patterns(node)
+        found, functions = self.targets(node, ("calls", "reads"), "a source")
+        patterns, reads = found["calls"], found["reads"]
         shape = None
         if "returns" in node:
             before = len(self.problems)
@@ -136,11 +141,43 @@ class RulesetBuilder(ClauseReader):
             globs = [globs]
         if (url is None) != (not globs):
             self.error(node.line, "`url` and `url_matches` go together: which argument, which URLs")
+        self.only_with(node, ("url", "url_matches", "writes"), "calls")
+        parameter = None
+        if "parameter" in node:
+            parameter = self.arg_spec(node["parameter"], node.line_of("parameter"))
+            if parameter is not None and (parameter.receiver or parameter.index is not None):
+                self.error(node.line_of("parameter"), "`parameter` is a position, a name or POSITION:NAME")
+                parameter = None
+        self.only_with(node, ("parameter",), "functions")
+        if "functions" in node and "parameter" not in node:
+            self.error(node.line_of("functions"), "a source with `functions` needs `parameter`: "
+                                                  "the parameter that carries the PII")
         writes = self.source_writes(node)
-        if ident is None or not patterns or shape is None:
+        if ident is None or not (patterns or reads or functions) or shape is None:
             return None
         return SourceRule(ident, self.text(node, "description"), patterns, shape, url,
-                          tuple(str(g) for g in globs), self.origin(node), writes)
+                          tuple(str(g) for g in globs), self.origin(node), writes, reads,
+                          functions if parameter is not None else None, parameter)
+
+    def targets(self, node: LineDict, pattern_keys: tuple[str, ...], what: str,
+                ) -> tuple[dict[str, tuple[CallPattern, ...]], FunctionSelector | None]:
+        """What an entry applies to: the patterns under each of `pattern_keys` (calls,
+        attribute reads, assignments) and the project functions under `functions`; at
+        least one of them must be given."""
+        keys = (*pattern_keys, "functions")
+        if not any(k in node for k in keys):
+            self.error(node.line, f"{what} needs one of " + ", ".join(f"`{k}`" for k in keys))
+        found = {k: self.patterns(node, k) if k in node else () for k in pattern_keys}
+        functions = self.function_selector(node) if "functions" in node else None
+        return found, functions
+
+    def only_with(self, node: LineDict, keys: tuple[str, ...], needed: str) -> None:
+        """Report each of `keys` given without `needed` (they describe a call)."""
+        if needed in node:
+            return
+        for key in keys:
+            if key in node:
+                self.error(node.line_of(key), f"`{key}` applies to `{needed}` only")
 
     def source_writes(self, node: LineDict) -> tuple[ArgSpec, Shape] | None:
         """A source's `writes: {arg: SPEC, returns: SHAPE}`: PII written into an argument."""
@@ -157,23 +194,37 @@ class RulesetBuilder(ClauseReader):
         return (spec, shape) if spec is not None and shape is not None else None
 
     def parse_sink(self, node: LineDict) -> SinkRule | None:
-        """A `sinks:` entry: calls whose `args` leave the app to a `destination` of a `kind`."""
-        self.check_keys(node, {"id", "description", "calls", "args", "kind", "destination", "url",
-                               "stores", "returns", "when", "replaces", "store"},
-                        "a sink", ("id", "calls", "kind", "destination"))
+        """A `sinks:` entry: calls whose `args` leave the app to a `destination` of a `kind`;
+        or assignments to the items or attributes of matching objects; or the return
+        value of the project functions a framework calls (`functions`)."""
+        self.check_keys(node, {"id", "description", "calls", "item_assignments",
+                               "attribute_assignments", "functions", "args", "kind",
+                               "destination", "url", "stores", "returns", "when", "replaces",
+                               "store"},
+                        "a sink", ("id", "kind", "destination"))
         ident = self.entry_id(node)
-        patterns = self.patterns(node)
+        found, functions = self.targets(
+            node, ("calls", "item_assignments", "attribute_assignments"), "a sink")
+        patterns, items, attributes = (found["calls"], found["item_assignments"],
+                                       found["attribute_assignments"])
+        for pattern in attributes:
+            if len(pattern.segments) < 2 and not pattern.any_receiver:
+                self.error(node.line_of("attribute_assignments"),
+                           f"{pattern.text!r} must name an object and an attribute: OBJECT.NAME")
+        self.only_with(node, ("args", "url", "stores", "returns"), "calls")
         args = self.arg_specs(node, "args")
         url = self.arg_spec(node["url"], node.line_of("url")) if "url" in node else None
         kind = self.choice(node, "kind", SinkKind, "sink kind")
         destination = self.text(node, "destination")
-        if ident is None or not patterns or not kind or not destination:
+        if ident is None or not (patterns or items or attributes or functions) or not kind \
+                or not destination:
             return None
         stores = self.arg_spec(node["stores"], node.line_of("stores")) if "stores" in node else None
         returns = self.arg_specs(node, "returns") or ()
         return SinkRule(ident, self.text(node, "description"), patterns, args, kind, destination,
                         url, self.origin(node), stores, returns, self.conditions(node),
-                        tuple(self.names(node, "replaces")), self.text(node, "store") or "file")
+                        tuple(self.names(node, "replaces")), self.text(node, "store") or "file",
+                        items, attributes, functions)
 
     def parse_sanitizer(self, node: LineDict) -> SanitizerRule | None:
         """A `sanitizers:` entry: calls whose result carries no PII (or, with `rules:` /

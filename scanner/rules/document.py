@@ -6,16 +6,19 @@ ids, call patterns, argument specs, enum-valued fields and PII shapes.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from scanner.model import TextEnum
 from scanner.rules.patterns import CallPattern, PatternError, parse_pattern
-from scanner.rules.schema import RECEIVER, ArgSpec, Origin
+from scanner.rules.schema import RECEIVER, ArgSpec, FunctionSelector, Origin
 from scanner.rules.shapes import ANY_KEY, LIST_KEY, Shape, normalize_key
 from scanner.rules.yamlload import LineDict, LineList
 
 E = TypeVar("E", bound=TextEnum)
+_NAME_GLOB = re.compile(r"[A-Za-z0-9_*?]+")
 
 
 class RulesetError(Exception):
@@ -129,7 +132,15 @@ class DocumentReader:
         return tuple(result)
 
     def arg_spec(self, raw: Any, line: int) -> ArgSpec | None:
-        """One argument spec: a position, a keyword name, POSITION:NAME or `receiver`."""
+        """One argument spec: a position, a keyword name, POSITION:NAME or `receiver`,
+        optionally followed by `[N]`: only position N of that argument (a tuple)."""
+        if isinstance(raw, str) and raw.endswith("]") and "[" in raw:
+            head, _, index = raw[:-1].partition("[")
+            if not index.strip().isdigit():
+                self.error(line, f"bad argument spec {raw!r}: `[N]` takes a tuple position, e.g. 0[0]")
+                return None
+            spec = self.arg_spec(head.strip(), line)
+            return None if spec is None else replace(spec, index=int(index))
         if isinstance(raw, bool):
             self.error(line, f"bad argument spec {raw!r}")
             return None
@@ -172,6 +183,30 @@ class DocumentReader:
             if spec is not None:
                 specs.append(spec)
         return tuple(specs)
+
+    def function_selector(self, node: LineDict, key: str = "functions") -> FunctionSelector | None:
+        """`functions: {decorated: [...], overrides: [BASE.METHOD, ...], named: [GLOB, ...]}`:
+        which project functions an entry is about (None, with a problem, if malformed)."""
+        raw = node.get(key)
+        if not isinstance(raw, LineDict) or not raw:
+            self.error(node.line_of(key), f"`{key}` is a mapping with `decorated`, `overrides` "
+                                          "and/or `named`")
+            return None
+        before = len(self.problems)
+        self.check_keys(raw, {"decorated", "overrides", "named"}, f"`{key}`")
+        decorated = self.patterns(raw, "decorated") if "decorated" in raw else ()
+        overrides = self.patterns(raw, "overrides") if "overrides" in raw else ()
+        for pattern in overrides:
+            if len(pattern.segments) < 2 or pattern.any_receiver:
+                self.error(raw.line_of("overrides"), f"override {pattern.text!r} must name a base "
+                                                     "class and a method: BASE.METHOD")
+        named = str_list(raw.get("named", []))
+        if named is None or not all(_NAME_GLOB.fullmatch(n) for n in named):
+            self.error(raw.line_of("named"), "`named` is a list of function-name globs (letters, "
+                                             "digits, `_`, `*`, `?`)")
+        if len(self.problems) > before or named is None:
+            return None
+        return FunctionSelector(decorated, overrides, tuple(named))
 
     # -- shapes --------------------------------------------------------------------
     def shape(self, body: Any, line: int, stack: tuple[str, ...] = ()) -> Shape | None:

@@ -32,14 +32,32 @@ class ArgSpec:
     position: int | None = None
     name: str | None = None
     receiver: bool = False
+    index: int | None = None
+    """Only this position of the argument, a tuple (`0[0]`: the first element of the
+    first argument); None: the whole argument."""
 
     def describe(self) -> str:
-        """Readable form, e.g. `1:users`."""
+        """Readable form, e.g. `1:users` or `0[0]`."""
         if self.receiver:
-            return RECEIVER
-        if self.position is not None and self.name:
-            return f"{self.position}:{self.name}"
-        return str(self.position) if self.position is not None else str(self.name)
+            text = RECEIVER
+        elif self.position is not None and self.name:
+            text = f"{self.position}:{self.name}"
+        else:
+            text = str(self.position) if self.position is not None else str(self.name)
+        return text if self.index is None else f"{text}[{self.index}]"
+
+
+@dataclass(frozen=True)
+class FunctionSelector:
+    """Project functions a rule is about, chosen by what the code says of them: a
+    decorator (`@app.route(...)`), the class they override a method of, or their name."""
+
+    decorated: tuple[CallPattern, ...] = ()
+    """Patterns of the decorator's callee (its arguments are not matched)."""
+    overrides: tuple[CallPattern, ...] = ()
+    """`BASE.METHOD` patterns: method METHOD (`*`: any) of a subclass of BASE."""
+    named: tuple[str, ...] = ()
+    """Name globs of module-level functions (`lambda_handler`, `handle_*`)."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +117,12 @@ class SourceRule:
     writes: tuple[ArgSpec, Shape] | None = None
     """An argument the call also writes PII into (a file or buffer passed as `file=`),
     and the shape of what it writes."""
+    reads: tuple[CallPattern, ...] = ()
+    """Attributes whose value carries PII when read (`flask.request.form`)."""
+    functions: FunctionSelector | None = None
+    parameter: ArgSpec | None = None
+    """With `functions`: the parameter of those functions that carries PII when the
+    framework calls them (a handler's `event`)."""
 
 
 @dataclass(frozen=True)
@@ -127,6 +151,12 @@ class SinkRule:
     store: str = "file"
     """What `stores` names (a file path, a key-value store's key, a queue): the label of
     the store in traces, and the namespace later reads must name to get the data."""
+    item_assignments: tuple[CallPattern, ...] = ()
+    """Objects whose items are sinks: `obj[key] = value` sends key and value."""
+    attribute_assignments: tuple[CallPattern, ...] = ()
+    """Attributes that are sinks (`OBJECT.NAME` patterns): `obj.name = value` sends value."""
+    functions: FunctionSelector | None = None
+    """Project functions whose return value is sent (a web route's response body)."""
 
 
 @dataclass(frozen=True)
