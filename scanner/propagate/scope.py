@@ -35,6 +35,7 @@ class FrameState:
         self.yields: list[Value] = []
         self.raised: list[Value] = []
         self._try_stack: list[list[Value]] = []
+        self._jumps: list[list[dict[str, Value]]] = []
         self.is_module = func.kind == "module"
         self.dead = False
         """True after `return`, `raise`, `break` or `continue`: the rest of the block is
@@ -209,15 +210,25 @@ class FrameState:
 
     def loop(self, body: Callable[[], None]) -> None:
         """Run a loop body until the PII in the environment stops changing (bounded).
-        `break`/`continue` end one pass of the body, never the code after the loop."""
+        `break`/`continue` end one pass of the body, never the code after the loop; the
+        state they leave with joins the state after the loop."""
         for _ in range(self.engine.limits.max_loop_rounds):
             before = self.snapshot()
             self.dead = False
+            self._jumps.append([])
             body()
+            jumps = self._jumps.pop()
             self.dead = False
-            self.env = self.join_envs([before, self.env])
+            self.env = self.join_envs([before, self.env, *jumps])
             if self.same_pii(before, self.env):
                 break
+
+    def jump(self) -> None:
+        """`break`/`continue`: this path leaves the pass of the loop body here, with the
+        state it has (it reaches the code after the loop, or the next pass)."""
+        if self._jumps and not self.dead:
+            self._jumps[-1].append(self.snapshot())
+        self.dead = True
 
     def push_try(self) -> None:
         """Start collecting exceptions raised in a `try` body."""

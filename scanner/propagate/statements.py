@@ -115,8 +115,9 @@ class StatementHandlers(FrameState):
         self.dead = True
 
     def exec_jump(self, node: cst.Break | cst.Continue) -> None:
-        """`break`/`continue`: this pass of the loop body ends here."""
-        self.dead = True
+        """`break`/`continue`: this pass of the loop body ends here; what it holds goes on
+        after the loop (or to the next pass)."""
+        self.jump()
 
     def exec_import(self, node: cst.Import | cst.ImportFrom) -> None:
         """An import binds names to what they resolve to (module-level: also stored)."""
