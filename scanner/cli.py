@@ -30,6 +30,7 @@ from scanner.api import (
     run_workflow,
 )
 from scanner.batch.command import batch_command
+from scanner.cache.store import default_cache_dir
 from scanner.model import Severity
 from scanner.report import render, render_failure
 from scanner.report.github import annotation_lines, escape_data, summary_markdown
@@ -161,8 +162,12 @@ def main() -> None:
 @click.option("--diff-base", metavar="REF",
               help="Report only findings whose sink or trace touches a line changed since "
                    "the merge base with REF (the whole program is still analysed).")
-@click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (accepted; the "
-              "analysis runs in one process today).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1),
+              help="Worker processes that parse and index files (default: one per CPU).")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder of the result cache (default: the per-user cache folder, or "
+                   "$SELLERSCAN_CACHE_DIR). Unchanged files and groups are not recomputed.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option("--semgrep", "semgrep_program", metavar="PROGRAM",
               help="The semgrep program to run for the pattern (credential) rules "
                    "(default: `semgrep` on PATH, else the one installed with sellerscan).")
@@ -181,7 +186,8 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, rulesets: tuple
          time_budget: float, color: bool | None, config_file: Path | None, no_config: bool,
          includes: tuple[str, ...], respect_gitignore: bool | None, disabled: tuple[str, ...],
          fail_on: str | None, baseline: Path | None, diff_base: str | None,
-         jobs: int | None, semgrep_program: str | None, no_semgrep: bool,
+         jobs: int | None, cache_dir: Path | None, no_cache: bool,
+         semgrep_program: str | None, no_semgrep: bool,
          semgrep_timeout: float, allow_engine_failure: bool) -> None:
     """Scan PATHS (files or directories) and report PII flows.
 
@@ -220,6 +226,7 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, rulesets: tuple
         limits=AnalysisLimits(time_budget_seconds=time_budget), progress=progress.update,
         semgrep=SemgrepOptions(enabled=not no_semgrep, executable=semgrep_program,
                                timeout_seconds=semgrep_timeout),
+        jobs=config.jobs, cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
     )
     try:
         with progress:

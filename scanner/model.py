@@ -315,6 +315,38 @@ class EngineRun:
                 "files": list(self.files), "version": self.version}
 
 
+@dataclass(frozen=True)
+class WorkStats:
+    """How much work a scan did: what the cost of a scan follows."""
+
+    parsed: int = 0
+    """Files parsed in this run (the others were known from the cache)."""
+    indexed: int = 0
+    """Files whose index facts (names, imports, methods) the plan used."""
+    analysed: int = 0
+    """Files in the groups the taint analysis covered (the groups that can reach PII)."""
+    groups: int = 0
+    """Groups of files connected by imports."""
+    groups_analysed: int = 0
+    files_from_cache: int = 0
+    groups_from_cache: int = 0
+    """Groups (or combined runs) whose findings came from the cache."""
+
+    def as_dict(self) -> dict[str, int]:
+        """The figures by name (JSON and SARIF)."""
+        return dict(self.__dict__)
+
+    def describe(self) -> str:
+        """One line for the text and HTML reports."""
+        line = (f"parsed {self.parsed:,}, indexed {self.indexed:,}, analysed {self.analysed:,} "
+                f"file(s); {self.groups_analysed:,} of {self.groups:,} import group(s) can "
+                "reach a PII source")
+        if self.files_from_cache or self.groups_from_cache:
+            line += (f"; from the cache: {self.files_from_cache:,} file(s), "
+                     f"{self.groups_from_cache:,} group result(s)")
+        return line
+
+
 @dataclass
 class ScanResult:
     """Everything one scan produced."""
@@ -333,6 +365,8 @@ class ScanResult:
     """Each engine's run (taint first), with the files it saw."""
     python2_files: list[str] = field(default_factory=list)
     """Files analysed as Python 2 (translated to Python 3 in memory, lines kept)."""
+    work: WorkStats | None = None
+    """How many files were parsed, indexed and analysed (None: not recorded)."""
 
     @property
     def active(self) -> list[Finding]:

@@ -115,6 +115,11 @@ class ScanOptions:
     progress: ProgressCallback | None = None
     """Called as (done, total, stage) while parsing and analysing."""
     semgrep: SemgrepOptions = field(default_factory=SemgrepOptions)
+    jobs: int | None = None
+    """Worker processes that parse and index files; None: one per CPU this process may use."""
+    cache_dir: Path | None = None
+    """Folder of the result cache (per-file facts, per-group findings); None: no cache.
+    The command line defaults it to the per-user cache folder."""
 
 
 @dataclass(frozen=True)

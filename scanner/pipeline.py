@@ -1,22 +1,20 @@
-"""The pipeline: discover -> parse -> resolve (index) -> propagate -> policy -> findings."""
+"""The pipeline: discover -> plan (parse and index in workers, group, cache) -> analyse the
+groups that can reach PII (resolve, propagate, policy) -> findings."""
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
+from scanner.cache.store import ResultCache
 from scanner.discover.files import find_files
 from scanner.model import EngineRun, EngineStatus, ScanResult, SkippedFile, SkipReason
-from scanner.options import ScanOptions, no_progress
-from scanner.parse.guarded import parse_files
-from scanner.policy.findings import build_findings, rule_infos
-from scanner.propagate.engine import Engine
-from scanner.resolve.project import build_index
+from scanner.options import ScanOptions
+from scanner.plan.run import plan_and_analyse
+from scanner.policy.findings import rule_infos
 from scanner.rules.loader import load_rulesets
 from scanner.rules.schema import RuleSet
 from scanner.semgrep.config import SemgrepRules, load_semgrep_rules
@@ -64,51 +62,42 @@ def _stages(options: ScanOptions, ruleset: RuleSet, semgrep_rules: SemgrepRules)
     semgrep = SemgrepJob.start(semgrep_rules, options.semgrep, root, options.paths, files,
                                options.excludes, options.default_excludes,
                                options.parse_limits.max_file_bytes)
-    report = options.progress or no_progress
-    parsed, skipped = parse_files(files, options.parse_limits, report)
+    cache = ResultCache(options.cache_dir)
+    try:
+        planned = plan_and_analyse(files, root, ruleset, options, cache)
+    finally:
+        cache.close()
+    analysis, skipped = planned.analysis, planned.skipped
     skipped.extend(discovery.skipped)
-    index = build_index(parsed, root)
-    engine = Engine(index, ruleset, options.limits, report)
-    with _trees_frozen():
-        engine.run()
-    for path, reason in engine.failed:
+    for path, reason in analysis.failed:
         skipped.append(SkippedFile(path, SkipReason.TOO_DEEP, reason))
-    if engine.budget_hit:
+    if analysis.budget_hit:
         notes.append("the analysis stopped at its work budget; results may be incomplete")
-    notes.extend(engine.notes)
-    python2 = [p.relpath for p in parsed if p.python2]
+    notes.extend(analysis.notes)
+    notes.extend(planned.notes)
+    python2 = [f.relpath for f in planned.facts if f.python2]
     notes.extend(f"{path}: analysed as Python 2 (translated in memory; lines as in the file)"
                  for path in python2)
-    by_path = {p.relpath: p for p in parsed}
-    findings = build_findings(engine.raw.values(), ruleset, by_path)
-    extra, semgrep_run, semgrep_notes = semgrep.finish(ruleset, findings, skipped)
-    findings = sorted(findings + extra, key=lambda f: f.sort_key)
+    extra, semgrep_run, semgrep_notes = semgrep.finish(ruleset, analysis.findings, skipped)
+    findings = sorted(analysis.findings + extra, key=lambda f: f.sort_key)
     notes.extend(semgrep_notes)
-    taint_run = EngineRun("taint", EngineStatus.OK, f"analysed {len(parsed)} Python file(s)",
-                          tuple(sorted(by_path)))
+    work = planned.work
+    taint_run = EngineRun("taint", EngineStatus.OK,
+                          f"analysed {work.analysed} of {len(planned.facts)} Python file(s) "
+                          "(the others cannot reach a PII source)",
+                          tuple(f.relpath for f in planned.facts))
     return ScanResult(
         root=str(root),
         findings=findings,
         skipped=sorted(skipped, key=lambda s: s.path),
-        files_scanned=len(parsed),
-        lines_scanned=sum(len(p.lines) for p in parsed),
+        files_scanned=len(planned.facts),
+        lines_scanned=sum(f.lines for f in planned.facts),
         rules=rule_infos(ruleset),
         notes=notes,
         engines=[taint_run, semgrep_run],
         python2_files=python2,
+        work=work,
     )
-
-
-@contextmanager
-def _trees_frozen() -> Iterator[None]:
-    """Keep the garbage collector off the (large, long-lived) syntax trees while the
-    analysis allocates: they are moved to the permanent generation until it ends."""
-    gc.collect()
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def run_with_big_stack(target: Callable[[], None]) -> None:

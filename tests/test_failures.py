@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 import scanner.cli
-import scanner.pipeline
+import scanner.plan.run
 from scanner.cli import main
 
 
@@ -21,7 +21,7 @@ def _boom(*args: object, **kwargs: object) -> None:
 
 @pytest.fixture()
 def broken(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    monkeypatch.setattr(scanner.pipeline, "build_index", _boom)
+    monkeypatch.setattr(scanner.plan.run, "group_files", _boom)
     (tmp_path / "a.py").write_text("print('x')\n", encoding="utf-8")
     return tmp_path
 

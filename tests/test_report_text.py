@@ -72,7 +72,7 @@ def test_json_carries_the_model() -> None:
     data = json.loads(render(result, "json"))
     assert sorted(data) == ["engine_failure", "engines", "files_scanned", "findings",
                             "lines_scanned", "notes", "python2_files", "root", "skipped",
-                            "stale_baseline", "suppressed", "version"]
+                            "stale_baseline", "suppressed", "version", "work"]
     assert data["version"] == __version__
     assert data["findings"] == [f.to_dict() for f in result.findings]
     assert data["skipped"][0] == {"path": "app/legacy/py2_sync.py", "reason": "python2",

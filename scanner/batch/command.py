@@ -21,7 +21,9 @@ from scanner.batch.cluster import ClusterError
 from scanner.batch.progress import BatchProgress
 from scanner.batch.run import EXIT_ERROR, run_batch
 from scanner.batch.run import exit_status as batch_exit_status
+from scanner.cache.store import default_cache_dir
 from scanner.options import ArchiveLimits, ClusterLimits
+from scanner.workers.pool import worker_count
 
 _DEFAULTS = ArchiveLimits()
 
@@ -31,8 +33,13 @@ _DEFAULTS = ArchiveLimits()
 @click.option("--output-dir", "-o", required=True,
               type=click.Path(file_okay=False, path_type=Path),
               help="Folder for each app's reports (DIR/<app>/) and index.json/index.html.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Apps scanned at once, each in its own worker process.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1),
+              help="Apps scanned at once, each in its own worker process (default: one per "
+                   "CPU; a single app uses them to parse and index its files).")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder of the result cache shared by the apps and by concurrent batches "
+                   "(default: the per-user cache folder, or $SELLERSCAN_CACHE_DIR).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option("--dask", "dask_address", metavar="ADDRESS",
               help="Scan the apps on the Dask cluster whose scheduler is at ADDRESS "
                    "(tcp://host:8786), or on a local cluster of --jobs workers with `local`. "
@@ -69,7 +76,8 @@ _DEFAULTS = ArchiveLimits()
 @click.option("--max-archive-depth", type=click.IntRange(min=1), default=_DEFAULTS.max_depth,
               show_default=True, metavar="N",
               help="Unpack archives inside archives this deep; refuse deeper nesting.")
-def batch_command(inputs: tuple[Path, ...], output_dir: Path, jobs: int, dask_address: str | None,
+def batch_command(inputs: tuple[Path, ...], output_dir: Path, jobs: int | None,
+                  cache_dir: Path | None, no_cache: bool, dask_address: str | None,
                   dask_timeout: float,
                   rulesets: tuple[Path, ...], no_bundled_rulesets: bool, max_file_size: int,
                   no_parse_isolation: bool, no_semgrep: bool, time_budget: float,
@@ -84,13 +92,16 @@ def batch_command(inputs: tuple[Path, ...], output_dir: Path, jobs: int, dask_ad
 
     Exit status: 0 all clean, 1 any app has violations, 2 any app could not be scanned.
     """
+    jobs = jobs or worker_count()
     settings = BatchSettings(
         scan=ScanOptions(
             paths=[], rulesets=list(rulesets), include_bundled_rulesets=not no_bundled_rulesets,
             parse_limits=ParseLimits(max_file_bytes=max_file_size,
                                      isolated=not no_parse_isolation),
             limits=AnalysisLimits(time_budget_seconds=time_budget),
-            semgrep=SemgrepOptions(enabled=not no_semgrep)),
+            semgrep=SemgrepOptions(enabled=not no_semgrep),
+            jobs=1 if jobs > 1 and len(inputs) > 1 else jobs,
+            cache_dir=None if no_cache else (cache_dir or default_cache_dir())),
         archive_limits=ArchiveLimits(max_total_bytes=max_archive_size,
                                      max_files=max_archive_files,
                                      max_file_bytes=max_archive_member_size,

@@ -27,7 +27,8 @@ def vet(task: VetTask) -> SkippedFile | None:
     return outcome if isinstance(outcome, SkippedFile) else None
 
 
-def _failure(relpath: str, failed: Failed, limits: ParseLimits) -> SkippedFile:
+def failure_reason(relpath: str, failed: Failed, limits: ParseLimits) -> SkippedFile:
+    """Why a file whose worker ran out of memory or time (or died) is not analysed."""
     if failed.kind == "memory":
         return SkippedFile(relpath, SkipReason.TOO_MUCH_MEMORY,
                            f"parsing needs more than {limits.worker_memory_bytes // 1024**2} MB "
@@ -64,7 +65,7 @@ def parse_files(files: list[SourceFile], limits: ParseLimits,
         for number, (rel, verdict) in enumerate(pool.run(vet, tasks), 1):
             report(number, len(tasks), f"parsing {rel}")
             if isinstance(verdict, Failed):
-                skipped.append(_failure(rel, verdict, limits))
+                skipped.append(failure_reason(rel, verdict, limits))
             elif isinstance(verdict, SkippedFile):
                 skipped.append(verdict)
             else:

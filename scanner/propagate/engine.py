@@ -76,8 +76,13 @@ class Engine:
     """Runs the analysis over a project index with a rule set (see the module docstring)."""
 
     def __init__(self, index: ProjectIndex, ruleset: RuleSet, limits: AnalysisLimits | None = None,
-                 progress: ProgressCallback | None = None) -> None:
+                 progress: ProgressCallback | None = None,
+                 method_census: dict[str, int] | None = None) -> None:
+        """`method_census`: when `index` is part of a project, how many classes of the
+        whole project define each method name (a call is inferred only for a name one
+        class defines)."""
         self.index = index
+        self.method_census = method_census
         self.ruleset = ruleset
         self.limits = limits or AnalysisLimits()
         self.names = NameResolver(index)
@@ -436,6 +441,8 @@ class Engine:
         """`x.method(...)` where `x` is set where the project cannot see it (a framework
         base class, a DI container): when exactly one project class defines `method`,
         analyse the call as a call of that class's method, and say so in the trace."""
+        if self.method_census is not None and self.method_census.get(method, 0) != 1:
+            return None
         func = self.objects.only_method_named(method, self.names.dependency_order())
         if func is None or func.cls is None:
             return None

@@ -11,7 +11,8 @@ from scanner.model import ScanResult
 def render_json(result: ScanResult) -> str:
     """The scan as indented JSON with sorted keys: version, root, findings, skipped,
     files_scanned, lines_scanned, notes, python2_files, engines (each engine's status and
-    the files it saw) and engine_failure (true when an engine failed)."""
+    the files it saw), engine_failure (true when an engine failed) and work (files
+    parsed, indexed and analysed; import groups; what came from the cache)."""
     data = {
         "version": __version__,
         "root": result.root,
@@ -25,5 +26,6 @@ def render_json(result: ScanResult) -> str:
         "engines": [e.to_dict() for e in result.engines],
         "engine_failure": bool(result.failed_engines),
         "python2_files": list(result.python2_files),
+        "work": result.work.as_dict() if result.work is not None else None,
     }
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -172,6 +172,7 @@ def _log(
             "filesScanned": result.files_scanned,
             "linesScanned": result.lines_scanned,
             "filesSkipped": len(result.skipped),
+            **({"work": result.work.as_dict()} if result.work is not None else {}),
             **({"engines": engine_properties(result)} if result.engines else {}),
         },
     }

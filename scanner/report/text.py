@@ -79,6 +79,8 @@ def _summary(result: ScanResult, paint: _Paint) -> str:
     scanned = (f"Scanned {plural(result.files_scanned, 'file')} "
                f"({plural(result.lines_scanned, 'line')}); "
                f"{plural(len(result.skipped), 'file')} could not be analysed.")
+    if result.work is not None:
+        scanned += f"\nWork: {result.work.describe()}."
     suppressed = sum(1 for f in result.findings if f.suppression is not None)
     baselined = len(result.findings) - total - suppressed
     if suppressed or baselined:

@@ -80,7 +80,7 @@ def build_index(files: list[ParsedFile], root: Path) -> ProjectIndex:
     folders: set[str] = set()
     for f in files:
         name, is_package = module_name_for(f.relpath, package_dirs, root.resolve().name)
-        path_parts = _importable_parts(f.relpath)
+        path_parts = importable_parts(f.relpath)
         module = ModuleInfo(name, f, is_package)
         if path_parts is not None:
             dir_parts = path_parts if is_package else path_parts[:-1]
@@ -101,7 +101,7 @@ def build_index(files: list[ParsedFile], root: Path) -> ProjectIndex:
     return index
 
 
-def _importable_parts(relpath: str) -> list[str] | None:
+def importable_parts(relpath: str) -> list[str] | None:
     """The dotted parts of a file's path (without `.py`; a package's folder for an
     `__init__.py`), or None when a part is not a Python identifier."""
     pure = PurePosixPath(relpath)

@@ -29,6 +29,8 @@ SUPPRESSION_RULE = "SS900"
 MARKER = "sellerscan"
 _COMMENT = re.compile(r"#\s*sellerscan\s*:\s*ignore\b(?P<ids>\[[^\]]*\])?(?P<reason>.*)$",
                       re.IGNORECASE)
+_ANYWHERE = re.compile(r"#\s*sellerscan\s*:\s*ignore\b", re.IGNORECASE)
+"""A suppression comment's start anywhere in the text: files without one are not tokenized."""
 
 
 @dataclass
@@ -55,7 +57,7 @@ class SuppressionComment:
 
 def read_comments(path: str, text: str) -> list[SuppressionComment]:
     """The suppression comments of one file's text (none when it does not tokenize)."""
-    if MARKER not in text.lower():
+    if MARKER not in text.lower() or _ANYWHERE.search(text) is None:
         return []
     lines = text.splitlines()
     found: list[SuppressionComment] = []
