@@ -44,7 +44,8 @@ class ExpressionHandlers(FrameState):
         """A name: its value in scope (`None`, `True`, `False` are clean)."""
         if node.value in ("None", "True", "False"):
             return CLEAN
-        self.note_name_use(node.value)
+        if self.tracks_lengths:
+            self.note_name_use(node.value)
         return self.lookup(node.value)
 
     def ev_attribute(self, node: cst.Attribute) -> Value:

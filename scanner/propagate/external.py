@@ -197,8 +197,9 @@ class ExternalCalls:
                 return self.unknown_result(receiver, args)
             refs = [ExtRef((Segment("?"), Segment(method)))]
         called = [self.called_ref(r, args) for r in refs]
-        result_refs = [ExtRef(_buffer_site(c, frame, node) if self.matches(c).buffer else c)
-                       for c in called]
+        matched = [self.matches(c) for c in called]
+        result_refs = [ExtRef(_buffer_site(c, frame, node) if m.buffer else c)
+                       for c, m in zip(called, matched)]
         if receiver is not None and receiver.refs:
             receiver = self._with_buffer_contents(frame, node, receiver)
 
@@ -207,8 +208,7 @@ class ExternalCalls:
         sanitized = False
         propagator: tuple[int, PropagatorRule] | None = None
         applying: list[tuple[SinkRule, Ref]] = []
-        for ref in called:
-            found = self.matches(ref)
+        for ref, found in zip(called, matched):
             for sink_rule in found.sinks:
                 if sink_rule.id not in sinks_done and all_hold(sink_rule.when, args, receiver):
                     sinks_done.add(sink_rule.id)

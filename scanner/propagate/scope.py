@@ -144,9 +144,7 @@ class FrameState:
 
     def note_name_use(self, name: str) -> None:
         """`name` was evaluated: its known length is taken (a use other than an append
-        forgets it)."""
-        if not self.tracks_lengths:
-            return
+        forgets it). Called only once the frame tracks a length."""
         known = self.env.pop(LENGTH_KEY + name, None)
         if known is not None and known.const:
             self.taken_lengths[name] = int(known.const)
@@ -175,7 +173,7 @@ class FrameState:
         for e in envs:
             names.update(e)
         return {n: join([e[n] for e in envs if n in e]) for n in names
-                if not n.startswith(LENGTH_KEY) or all(n in e for e in envs)}
+                if n[0] != LENGTH_KEY[0] or all(n in e for e in envs)}
 
     @staticmethod
     def same_pii(a: dict[str, Value], b: dict[str, Value]) -> bool:

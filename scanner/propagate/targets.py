@@ -26,9 +26,10 @@ class TargetHandlers(FrameState):
         the value to the object or container (see `add_to`)."""
         if isinstance(target, cst.Name):
             self.bind(target.value, value, stmt)
-            self.start_length(target.value, len(value_node.elements) if isinstance(value_node, cst.List)
-                              and not any(isinstance(e, cst.StarredElement) for e in value_node.elements)
-                              else None)
+            if self.tracks_lengths or isinstance(value_node, cst.List):
+                self.start_length(target.value, len(value_node.elements) if isinstance(value_node, cst.List)
+                                  and not any(isinstance(e, cst.StarredElement) for e in value_node.elements)
+                                  else None)
         elif isinstance(target, (cst.Tuple, cst.List)):
             elems = target.elements
             literal = value_node if isinstance(value_node, (cst.Tuple, cst.List)) else None
