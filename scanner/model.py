@@ -66,6 +66,9 @@ class SinkKind(TextEnum):
     CRM = "crm"
     EMAIL = "email"
     EMAIL_MARKETING = "email_marketing"
+    EXECUTION = "execution"
+    """An interpreter of the data: a shell, a database's query language, a template
+    engine, `eval` (injection sinks)."""
     HELPDESK = "helpdesk"
     HTTP = "http"
     LOG = "log"

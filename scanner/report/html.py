@@ -15,9 +15,8 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib.resources import files
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from scanner import __version__
@@ -31,6 +30,9 @@ from scanner.report.common import (
     severity_counts,
 )
 from scanner.report.highlight import Piece, highlight
+
+if TYPE_CHECKING:  # jinja2 is imported only when a page is written
+    from jinja2 import Environment
 
 _JSON_ESCAPES = {
     ord("<"): "\\u003c",
@@ -105,6 +107,8 @@ def _visible(value: Any) -> Any:
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
+    from jinja2 import Environment, PackageLoader, StrictUndefined  # only when HTML is written
+
     return Environment(
         loader=PackageLoader("scanner.report", "templates"),
         autoescape=True,

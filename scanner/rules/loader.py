@@ -12,6 +12,7 @@ first. A ruleset may also `disable:` ids of entries it does not want.
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
 from collections.abc import Iterable
@@ -77,27 +78,43 @@ def load_rulesets(extra: Iterable[Path] = (), include_bundled: bool = True,
         paths.extend(found)
     if problems:
         raise RulesetError(problems)
-    documents: list[tuple[str, Any]] = []
+    texts: list[tuple[str, str]] = []
     for path in paths:
         label = str(path)
         try:
-            text = read_ruleset_file(path, max_bytes)
+            texts.append((label, read_ruleset_file(path, max_bytes)))
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             problems.append((label, 0, f"cannot read: {exc}"))
-            continue
+    if problems:
+        raise RulesetError(problems)
+    bundled = frozenset(str(p) for p in ruleset_files(bundled_ruleset_dir())) if include_bundled \
+        else frozenset()
+    return _built(tuple(texts), bundled)
+
+
+@functools.lru_cache(maxsize=8)
+def _built(texts: tuple[tuple[str, str], ...], bundled: frozenset[str]) -> RuleSet:
+    """The ruleset of these (label, text) files, built once per process (a batch loads
+    the same files for every app); the bundled files skip the schema check (their tests
+    validate them), the others do not."""
+    documents: list[tuple[str, Any]] = []
+    problems: list[tuple[str, int, str]] = []
+    for label, text in texts:
         try:
             documents.append((label, load_yaml(text)))
         except YamlError as exc:
             problems.append((label, exc.line, str(exc)))
     if problems:
         raise RulesetError(problems)
-    return validate_and_build(documents)
+    return validate_and_build(documents, bundled)
 
 
-def validate_and_build(documents: list[tuple[str, Any]]) -> RuleSet:
-    """Check every document against the ruleset schema (raising RulesetError with each
-    structural problem of every file), then build and merge them (semantic checks)."""
-    problems = [(label, line, message) for label, doc in documents
+def validate_and_build(documents: list[tuple[str, Any]],
+                       trusted: frozenset[str] = frozenset()) -> RuleSet:
+    """Check every document (except the `trusted` labels) against the ruleset schema
+    (raising RulesetError with each structural problem of every file), then build and
+    merge them (semantic checks)."""
+    problems = [(label, line, message) for label, doc in documents if label not in trusted
                 for line, message in schema_problems(doc)]
     if problems:
         raise RulesetError(problems)

@@ -15,12 +15,13 @@ import json
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from importlib import resources
-from typing import Any
-
-import jsonschema
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from scanner.rules.document import close_match
+
+if TYPE_CHECKING:  # jsonschema is imported when a ruleset needs checking (it is slow to import)
+    import jsonschema
+    from jsonschema.exceptions import ValidationError
 from scanner.rules.yamlload import LineDict, LineList
 
 SCHEMA_FILE = "ruleset.schema.json"
@@ -47,6 +48,8 @@ def ruleset_schema() -> dict[str, Any]:
 def _validator() -> jsonschema.protocols.Validator:
     """The compiled validator, once per process. References to definitions that do not
     refer to themselves are inlined first: that halves the validation time."""
+    import jsonschema
+
     schema = ruleset_schema()
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)

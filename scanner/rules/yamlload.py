@@ -33,7 +33,11 @@ class LineList(list):  # type: ignore[type-arg]
         return self.item_lines[index] if index < len(self.item_lines) else self.line
 
 
-class _LineLoader(yaml.SafeLoader):
+_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's parser when PyYAML was built with it (about ten times faster), else PyYAML's."""
+
+
+class _LineLoader(_SafeLoader):  # type: ignore[misc]
     """A safe loader whose mappings and sequences carry line numbers."""
 
 
