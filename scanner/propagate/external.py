@@ -87,6 +87,8 @@ class ExternalCalls:
         self.propagators = build_index(ruleset.propagators)
         self.decorators = build_index(ruleset.decorators)
         self._match_cache: dict[Ref, RuleMatches] = {}
+        self._buffer_sites: dict[int, str] = {}
+        """Buffer-making call (by node identity) -> its site label."""
         self._scoped = any(not r.clears.everything for r in ruleset.sanitizers)
 
     def matches(self, ref: Ref) -> RuleMatches:
@@ -198,7 +200,7 @@ class ExternalCalls:
             refs = [ExtRef((Segment("?"), Segment(method)))]
         called = [self.called_ref(r, args) for r in refs]
         matched = [self.matches(c) for c in called]
-        result_refs = [ExtRef(_buffer_site(c, frame, node) if m.buffer else c)
+        result_refs = [ExtRef(self._buffer_site(c, frame, node) if m.buffer else c)
                        for c, m in zip(called, matched)]
         if receiver is not None and receiver.refs:
             receiver = self._with_buffer_contents(frame, node, receiver)
@@ -292,6 +294,14 @@ class ExternalCalls:
             frame.add_to(written.node, data.only_facts(), node)
         return True
 
+    def _buffer_site(self, ref: Ref, frame: CallerFrame, node: cst.Call) -> Ref:
+        """The reference of a call that makes a buffer, marked with where it was made
+        (numbered in the order the analysis meets them, so runs are repeatable), so that
+        each buffer keeps its own contents."""
+        site = self._buffer_sites.setdefault(id(node), f"{frame.path}#{len(self._buffer_sites)}")
+        last = ref[-1]
+        return ref[:-1] + (Segment(last.name, True, last.args + ((BUFFER_SITE, site),)),)
+
     def _with_buffer_contents(self, frame: CallerFrame, node: cst.Call, receiver: Value) -> Value:
         """A receiver that is (or writes into) an in-memory buffer, with what was
         written into that buffer anywhere (`buf.getvalue()` after `csv.writer(buf)`)."""
@@ -369,11 +379,6 @@ def buffer_sites(value: Value) -> list[str]:
 BUFFER_SITE = HIDDEN_ARG + "buffer"
 
 
-def _buffer_site(ref: Ref, frame: CallerFrame, node: cst.Call) -> Ref:
-    """The reference of a call that makes a buffer, marked with where it was made, so
-    that each buffer keeps its own contents."""
-    last = ref[-1]
-    return ref[:-1] + (Segment(last.name, True, last.args + ((BUFFER_SITE, f"{frame.path}#{id(node)}"),)),)
 
 
 def _unseen_attribute(receiver: Ref) -> bool:
