@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from scanner.plan.facts import FileFacts
+from scanner.resolve.index import package_of
 from scanner.resolve.project import importable_parts, module_name_for
 
 
@@ -35,11 +36,7 @@ class _Module:
 
     @property
     def package(self) -> str:
-        if self.is_package:
-            return self.name
-        if "." not in self.name:
-            return self.folder
-        return self.name.rpartition(".")[0]
+        return package_of(self.name, self.is_package, self.folder)
 
 
 class _Union:

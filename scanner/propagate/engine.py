@@ -18,9 +18,11 @@ from scanner.model import StepKind
 from scanner.options import AnalysisLimits, ProgressCallback, no_progress
 from scanner.propagate.accesses import AccessRules
 from scanner.propagate.arguments import bind_parameters
-from scanner.propagate.external import ExternalCalls, VendoredRules
+from scanner.propagate.external import ExternalCalls
 from scanner.propagate.frame import Frame
 from scanner.propagate.guards import GuardTable
+from scanner.propagate.members import ModuleMembers
+from scanner.propagate.named import NamedFunctions
 from scanner.propagate.objects import ObjectModel
 from scanner.propagate.records import (
     Arg,
@@ -30,25 +32,22 @@ from scanner.propagate.records import (
     StoreKey,
     Summary,
     field_key,
-    global_key,
 )
 from scanner.propagate.services import CallerFrame
 from scanner.propagate.store import AttributeStore
 from scanner.propagate.summaries import SummaryTable
 from scanner.propagate.values import (
-    CLEAN,
     Fact,
     ParamOrigin,
     SourceOrigin,
     Step,
     Value,
-    clear,
     get_key,
     join,
     wrap,
 )
 from scanner.resolve.index import ClassInfo, FunctionInfo, ModuleInfo
-from scanner.resolve.names import ImportedMember, NameResolver, Target
+from scanner.resolve.names import NameResolver
 from scanner.resolve.project import ProjectIndex
 from scanner.resolve.refs import (
     AnyRef,
@@ -87,9 +86,11 @@ class Engine:
         self.limits = limits or AnalysisLimits()
         self.names = NameResolver(index)
         self.external = ExternalCalls(self, ruleset)
+        self.named = NamedFunctions(self.external)
         self.guards = GuardTable(ruleset.guards)
         self.tracked_methods = ruleset.tracked_methods
         self.store = AttributeStore()
+        self.members = ModuleMembers(self.names, self.store)
         self.objects = ObjectModel(self.store, self.eval_static)
         self.accesses = AccessRules(self, ruleset, self.eval_static, self.objects.mro)
         self.summaries = SummaryTable(self.limits)
@@ -103,10 +104,7 @@ class Engine:
         self._analyses = 0
         self._deadline = time.monotonic() + self.limits.time_budget_seconds
         self._inline_stack: set[int] = set()
-        self._static_members: dict[tuple[int, str], Value] = {}
-        self._resolving: set[tuple[int, str]] = set()
         self._decorator_cache: dict[int, list[DecoratorEffect]] = {}
-        self._vendored_rules: dict[int, VendoredRules] = {}
 
     # ---- driver -------------------------------------------------------------------
     def run(self) -> None:
@@ -178,33 +176,12 @@ class Engine:
 
     # ---- names --------------------------------------------------------------------
     def module_member(self, module: ModuleInfo, name: str) -> Value:
-        """The value of the module-level name `name` of `module` (or a builtin): what it
-        is bound to statically, joined with what the store holds for it."""
-        key = (id(module), name)
-        static = self._static_members.get(key)
-        if static is None:
-            if key in self._resolving:
-                return CLEAN
-            self._resolving.add(key)
-            try:
-                static = join([self._target_value(t) for t in self.names.member_targets(module, name)])
-            finally:
-                self._resolving.discard(key)
-            self._static_members[key] = static
-        if name in module.assigned:
-            stored = self.store_read(global_key(module.name, name))
-            known = [v for v in (static, stored) if v.facts or v.refs or v.const is not None]
-            return join(known)
-        return static
-
-    def _target_value(self, target: Target) -> Value:
-        if isinstance(target, ImportedMember):
-            return self.module_member(target.module, target.name)
-        return Value(refs=target)
+        """The value of the module-level name `name` of `module` (or a builtin)."""
+        return self.members.member(module, name)
 
     def import_bindings(self, module: ModuleInfo, node: cst.Import | cst.ImportFrom) -> list[tuple[str, Value]]:
         """The names an import statement inside a function binds, with their values."""
-        return [(name, self._target_value(t)) for name, t in self.names.import_targets(module, node)]
+        return self.members.import_bindings(module, node)
 
     def eval_static(self, module: ModuleInfo, expr: cst.BaseExpression) -> Value:
         """Evaluate an expression in a module's global scope (bases, decorators, class attributes)."""
@@ -298,15 +275,15 @@ class Engine:
         for ref in callee.refs:
             if isinstance(ref, FuncRef):
                 result = self.invoke(frame, ref.func, None, args, node, closure=ref.closure)
-                results.append(self._sanitized(frame, node, ref.func, result))
-                results.append(self._vendored(frame, node, ref.func, receiver, args))
+                results.append(self.named.sanitized(frame, node, ref.func, result))
+                results.append(self.named.vendored(frame, node, ref.func, receiver, args))
             elif isinstance(ref, BoundMethod):
                 self_value = receiver if receiver is not None else Value(refs=ref.receiver_refs)
                 if receiver is not None and not (receiver.refs & ref.receiver_refs):
                     self_value = Value(refs=ref.receiver_refs)
                 result = self.invoke(frame, ref.func, self_value, args, node)
-                results.append(self._sanitized(frame, node, ref.func, result))
-                results.append(self._vendored(frame, node, ref.func, receiver, args))
+                results.append(self.named.sanitized(frame, node, ref.func, result))
+                results.append(self.named.vendored(frame, node, ref.func, receiver, args))
             elif isinstance(ref, ClassRef):
                 results.append(self.construct(frame, ref.cls, args, node))
             elif isinstance(ref, InstanceRef):
@@ -319,31 +296,6 @@ class Engine:
             results.append(self.external.call(frame, node, external, receiver, receiver_node,
                                               method, args))
         return join(results)
-
-    def _project_rules(self, func: FunctionInfo) -> VendoredRules:
-        """The rules naming a project function (cached)."""
-        rules = self._vendored_rules.get(id(func))
-        if rules is None:
-            rules = self.external.project_rules(func)
-            self._vendored_rules[id(func)] = rules
-        return rules
-
-    def _vendored(self, frame: CallerFrame, node: cst.Call, func: FunctionInfo,
-                  receiver: Value | None, args: list[Arg]) -> Value:
-        """What the rulesets say about a project function they name (a vendored SDK)."""
-        rules = self._project_rules(func)
-        if not rules[0] and rules[1] is None:
-            return CLEAN
-        return self.external.vendored_call(frame, node, rules, receiver, args)
-
-    def _sanitized(self, frame: CallerFrame, node: cst.Call, func: FunctionInfo, result: Value) -> Value:
-        """The result of a project function a ruleset names as a sanitizer, cleared as
-        the sanitizer says (its body is still analysed for its own sinks)."""
-        if not result.facts:
-            return result
-        for clearance in self._project_rules(func)[2]:
-            result = clear(result, clearance, Step(frame.path, node, f"sanitized by `{func.name}()`"))
-        return result
 
     def construct(self, frame: CallerFrame, cls: ClassInfo, args: list[Arg], node: cst.Call) -> Value:
         """`cls(...)`: run `__init__` (or fill dataclass-style fields) on a new instance;

@@ -16,10 +16,9 @@ from scanner.propagate.records import Arg, SinkSite, buffer_key, file_key
 from scanner.propagate.services import Analysis, CallerFrame
 from scanner.propagate.strings import format_template
 from scanner.propagate.values import CLEAN, Fact, SourceOrigin, Step, Value, clear, flatten, join
-from scanner.resolve.index import FunctionInfo
 from scanner.resolve.refs import MAX_REF_LENGTH, UNKNOWN_SEGMENT, ExtRef
 from scanner.rules.loader import build_index
-from scanner.rules.patterns import HIDDEN_ARG, CallPattern, Ref, Segment, ref_text
+from scanner.rules.patterns import HIDDEN_ARG, Ref, Segment, ref_text
 from scanner.rules.schema import (
     ArgSpec,
     Clearance,
@@ -48,31 +47,6 @@ class RuleMatches:
     """What the sanitizers scoped to rules or kinds clear from the result."""
     buffer: bool = False
     """The call makes an in-memory buffer (`settings: buffers`)."""
-
-
-VendoredRules = tuple[list[tuple[SinkRule, Ref]], tuple[SourceRule, Ref] | None, tuple[Clearance, ...]]
-"""The sink rules, the source rule (if any) and what the sanitizers clear, that name a
-project function."""
-
-
-def project_names(func: FunctionInfo) -> list[Ref]:
-    """The dotted names a project function may be known by in rulesets when its package
-    is vendored into the scanned tree: every run of consecutive module-path parts
-    (`vendor.spapi.api.orders_v0_api`, `spapi`, `spapi.api`, ...) followed by its class
-    (as an instance) and its name."""
-    module = func.module
-    parts = module.folder.split(".") if module.folder else []
-    stem = module.name.rpartition(".")[2]
-    if not module.is_package and (not parts or parts[-1] != stem):
-        parts.append(stem)
-    tail: tuple[Segment, ...] = (Segment(func.name, True),)
-    if func.cls is not None:
-        tail = (Segment(func.cls.name, True), Segment(func.name, True))
-    names: list[Ref] = [tail] if func.cls is not None else []
-    for i in range(len(parts)):
-        for j in range(i + 1, len(parts) + 1):
-            names.append(tuple(Segment(p) for p in parts[i:j]) + tail)
-    return names
 
 
 class ExternalCalls:
@@ -118,48 +92,6 @@ class ExternalCalls:
         elif len(head) >= 1 and head[-1].name == last.name and head[-1].called:
             head = head[:-1]  # `x.union().union()` is still `x.union()`: keeps loops finite
         return head + (Segment(last.name, True, constant_args(args)),)
-
-    def project_rules(self, func: FunctionInfo) -> VendoredRules:
-        """The sink rules, the most specific source rule, and the sanitizers' clearances,
-        that name a project function (an SDK vendored into the scanned tree, or the app's
-        own helper named by its qualified name): a pattern spelling a full dotted path of
-        it, or a `*.Class.method` pattern naming its class."""
-        sinks: list[tuple[SinkRule, Ref]] = []
-        source: tuple[int, SourceRule, Ref] | None = None
-        clearances: list[Clearance] = []
-        seen: set[str] = set()
-        cls = func.cls.name if func.cls is not None else None
-
-        def names_it(pattern: CallPattern) -> bool:
-            if len(pattern.segments) < 2:
-                return False
-            return not pattern.any_receiver or pattern.segments[-2].name == cls
-
-        for ref in project_names(func):
-            for pattern, rule in self.sinks.lookup(ref):
-                if names_it(pattern) and isinstance(rule, SinkRule) and rule.id not in seen:
-                    seen.add(rule.id)
-                    sinks.append((rule, ref))
-            for pattern, rule in self.sources.lookup(ref):
-                if names_it(pattern) and isinstance(rule, SourceRule) and rule.url is None \
-                        and (source is None or pattern.specificity > source[0]):
-                    source = (pattern.specificity, rule, ref)
-            for pattern, rule in self.sanitizers.lookup(ref):
-                if names_it(pattern) and isinstance(rule, SanitizerRule) and rule.id not in seen:
-                    seen.add(rule.id)
-                    clearances.append(rule.clears)
-        return sinks, (source[1], source[2]) if source is not None else None, tuple(clearances)
-
-    def vendored_call(self, frame: CallerFrame, node: cst.Call, rules: VendoredRules,
-                      receiver: Value | None, args: list[Arg]) -> Value:
-        """A call of project code that the rulesets name (a vendored SDK): its sinks see
-        the arguments, and a source's result is new PII, as for the installed package."""
-        sinks, source, _ = rules
-        self._fire_sinks(frame, node, [(r, ref) for r, ref in sinks if all_hold(r.when, args, receiver)],
-                         receiver, args)
-        if source is None:
-            return CLEAN
-        return self._source_value(frame, node, source[0], source[1], [])
 
     def unknown_result(self, receiver: Value | None, args: list[Arg]) -> Value:
         """What an unknown call returns: its receiver's PII as is, its arguments' flattened
@@ -226,9 +158,9 @@ class ExternalCalls:
                 if propagator is None or specificity > propagator[0]:
                     propagator = (specificity, propagator_rule)
 
-        fetched = self._fire_sinks(frame, node, applying, receiver, args)
+        fetched = self.fire_sinks(frame, node, applying, receiver, args)
         if source is not None:
-            produced = self._source_value(frame, node, source[1], source[2], result_refs)
+            produced = self.source_value(frame, node, source[1], source[2], result_refs)
             if source[1].writes is not None:
                 self._write_into(frame, node, source[1].writes, produced, args)
             return produced
@@ -265,7 +197,7 @@ class ExternalCalls:
                 return Value(inferred.facts, result_refs)
         return Value(result.facts, result_refs)
 
-    def _fire_sinks(self, frame: CallerFrame, node: cst.Call, applying: list[tuple[SinkRule, Ref]],
+    def fire_sinks(self, frame: CallerFrame, node: cst.Call, applying: list[tuple[SinkRule, Ref]],
                     receiver: Value | None, args: list[Arg]) -> list[Value]:
         """Report the sinks that apply to a call (but those another applying sink
         `replaces`); return what their results carry (a fetched URL's content)."""
@@ -326,7 +258,7 @@ class ExternalCalls:
         frame.add_to(arg.node, Value.of_facts(facts), node)
 
     @staticmethod
-    def _source_value(frame: CallerFrame, node: cst.Call, rule: SourceRule, ref: Ref,
+    def source_value(frame: CallerFrame, node: cst.Call, rule: SourceRule, ref: Ref,
                       result_refs: list[ExtRef]) -> Value:
         """The new PII a source call returns, traced from the call."""
         text = ref_text(ref)

@@ -78,6 +78,17 @@ class ClassInfo:
         return f"<class {self.qualname}>"
 
 
+def package_of(name: str, is_package: bool, folder: str) -> str:
+    """The package relative imports in module `name` start from: itself for a package,
+    its folder's dotted path for a top-level module (a folder without `__init__.py`),
+    else its parent."""
+    if is_package:
+        return name
+    if "." not in name:
+        return folder
+    return name.rpartition(".")[0]
+
+
 @dataclass(eq=False)
 class ModuleInfo:
     """A module of the project and its top-level definitions."""
@@ -98,11 +109,7 @@ class ModuleInfo:
     @property
     def package(self) -> str:
         """The package relative imports start from."""
-        if self.is_package:
-            return self.name
-        if "." not in self.name:
-            return self.folder
-        return self.name.rpartition(".")[0]
+        return package_of(self.name, self.is_package, self.folder)
 
     @property
     def relpath(self) -> str:
