@@ -324,6 +324,9 @@ class WorkStats:
 
     parsed: int = 0
     """Files parsed in this run (the others were known from the cache)."""
+    full_parsed: int = 0
+    """Of those, files parsed into full syntax trees (libcst): the files the analysis
+    needed, and those CPython's parser rejected; the others needed only their index facts."""
     indexed: int = 0
     """Files whose index facts (names, imports, methods) the plan used."""
     analysed: int = 0
@@ -341,9 +344,9 @@ class WorkStats:
 
     def describe(self) -> str:
         """One line for the text and HTML reports."""
-        line = (f"parsed {self.parsed:,}, indexed {self.indexed:,}, analysed {self.analysed:,} "
-                f"file(s); {self.groups_analysed:,} of {self.groups:,} import group(s) can "
-                "reach a PII source")
+        line = (f"parsed {self.parsed:,} ({self.full_parsed:,} into full syntax trees), "
+                f"indexed {self.indexed:,}, analysed {self.analysed:,} file(s); "
+                f"{self.groups_analysed:,} of {self.groups:,} import group(s) can reach a PII source")
         if self.files_from_cache or self.groups_from_cache:
             line += (f"; from the cache: {self.files_from_cache:,} file(s), "
                      f"{self.groups_from_cache:,} group result(s)")

@@ -10,11 +10,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from scanner.cache.store import ResultCache
-from scanner.discover.files import find_files
+from scanner.discover.files import Discovery, find_files
 from scanner.model import EngineRun, EngineStatus, ScanResult, SkippedFile, SkipReason
 from scanner.options import ScanOptions
 from scanner.plan.run import plan_and_analyse
-from scanner.policy.findings import rule_infos
+from scanner.policy.evaluate import rule_infos
 from scanner.rules.loader import load_rulesets
 from scanner.rules.schema import RuleSet
 from scanner.semgrep.config import SemgrepRules, load_semgrep_rules
@@ -37,8 +37,9 @@ def scan_root(paths: list[Path], root: Path | None) -> Path:
     return Path(os.path.commonpath([str(d) for d in dirs]))
 
 
-def run_pipeline(options: ScanOptions) -> ScanResult:
-    """Run every stage; see `scanner.api.run_scan`.
+def run_pipeline(options: ScanOptions, discovery: Discovery | None = None) -> ScanResult:
+    """Run every stage; see `scanner.api.run_scan`. `discovery`: what `find_files` found
+    for exactly these options, when the caller has it already.
 
     Parsing and analysis run in a thread with a large stack, so that deeply nested
     (possibly hostile) code cannot overflow the interpreter's or the parser's stack."""
@@ -51,13 +52,15 @@ def run_pipeline(options: ScanOptions) -> ScanResult:
     ruleset = load_rulesets(options.rulesets, options.include_bundled_rulesets,
                             options.max_ruleset_bytes)
     semgrep_rules = load_semgrep_rules(options.rulesets, options.include_bundled_rulesets, ruleset)
-    run_with_big_stack(lambda: results.append(_stages(options, ruleset, semgrep_rules)))
+    run_with_big_stack(lambda: results.append(_stages(options, ruleset, semgrep_rules, discovery)))
     return results[0]
 
 
-def _stages(options: ScanOptions, ruleset: RuleSet, semgrep_rules: SemgrepRules) -> ScanResult:
+def _stages(options: ScanOptions, ruleset: RuleSet, semgrep_rules: SemgrepRules,
+            discovery: Discovery | None) -> ScanResult:
     root = scan_root(options.paths, options.root)
-    discovery = find_files(options.paths, root, options.excludes, options.default_excludes)
+    if discovery is None:
+        discovery = find_files(options.paths, root, options.excludes, options.default_excludes)
     files, notes = discovery.files, discovery.notes
     semgrep = SemgrepJob.start(semgrep_rules, options.semgrep, root, options.paths, files,
                                options.excludes, options.default_excludes,

@@ -19,6 +19,7 @@ from scanner.discover.files import find_files
 from scanner.model import Finding, ScanResult
 from scanner.options import AnalysisLimits, ParseLimits, no_progress
 from scanner.parse.source import ParsedFile, parse_file
+from scanner.plan import vetting
 from scanner.plan.analyse import analyse
 from scanner.plan.facts import file_facts
 from scanner.plan.groups import group_files
@@ -89,14 +90,17 @@ def test_plan_gives_the_findings_of_the_whole_project(tree: Path) -> None:
 
 
 @pytest.mark.parametrize("tree", TREES, ids=lambda p: p.name)
-def test_jobs_and_cache_do_not_change_findings(tree: Path, tmp_path: Path) -> None:
+def test_jobs_and_cache_do_not_change_findings(tree: Path, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
     one = scan(tree, jobs=1)
     two = scan(tree, jobs=2)
     cold = scan(tree, jobs=2, cache_dir=tmp_path)
     warm = scan(tree, jobs=2, cache_dir=tmp_path)
     inline = scan(tree, parse_limits=ParseLimits(isolated=False), cache_dir=tmp_path / "other")
+    monkeypatch.setattr(vetting, "IN_PROCESS_BYTES", 0)  # every file read in a worker
+    workers = scan(tree, jobs=2)
     expected = keys(one.findings)
-    for result in (two, cold, warm, inline):
+    for result in (two, cold, warm, inline, workers):
         assert keys(result.findings) == expected
         assert result.skipped == one.skipped
         assert result.files_scanned == one.files_scanned
@@ -104,7 +108,8 @@ def test_jobs_and_cache_do_not_change_findings(tree: Path, tmp_path: Path) -> No
     assert cold.work is not None and warm.work is not None
     assert cold.work.files_from_cache == 0 and cold.work.parsed == cold.files_scanned
     assert warm.work.parsed == 0 and warm.work.files_from_cache == warm.files_scanned
-    assert warm.work.groups_from_cache >= 1
+    assert warm.work.groups_from_cache >= 1 and warm.work.full_parsed == 0
+    assert 0 < cold.work.full_parsed <= cold.work.analysed + len(cold.skipped)
 
 
 def test_groups_that_cannot_reach_a_source_are_not_analysed(tmp_path: Path) -> None:
@@ -142,6 +147,7 @@ def test_a_changed_file_is_recomputed(tmp_path: Path) -> None:
     second = scan(root, cache_dir=cache)
     assert second.work is not None
     assert second.work.parsed == 1 and second.work.files_from_cache == 3
+    assert second.work.full_parsed == 1  # the changed file; the others' trees are not needed
     assert second.work.groups_analysed == 2 and second.work.groups_from_cache == 1
     assert {f.sink.path for f in second.findings} == {"shop/sink.py", "tools/ping.py"}
     assert keys(second.findings) == keys(scan(root).findings)

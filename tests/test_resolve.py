@@ -11,8 +11,9 @@ from scanner.discover.files import SourceFile
 from scanner.parse.source import ParsedFile, parse_file
 from scanner.propagate.engine import Engine
 from scanner.propagate.values import Value
+from scanner.resolve.modnames import module_name_for
 from scanner.resolve.names import ImportedMember, NameResolver
-from scanner.resolve.project import ProjectIndex, build_index, module_name_for
+from scanner.resolve.project import ProjectIndex, build_index
 from scanner.resolve.refs import ClassRef, ExtRef, FuncRef, InstanceRef, ModuleRef
 from scanner.rules.loader import load_rulesets
 from scanner.rules.patterns import ref_from_dotted, ref_text

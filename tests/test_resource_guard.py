@@ -1,6 +1,8 @@
-"""No single file can exhaust the machine or hang the scan: each file is vetted in a
-worker process with a memory and a CPU-time limit; a file past either is listed as
-`too-much-memory` or `too-slow` and the rest of the scan goes on."""
+"""No single file can exhaust the machine or hang the scan: each file is read, and each
+file the analysis needs is vetted by libcst, in a worker process with a memory and a
+CPU-time limit; a file past either is listed as `too-much-memory` or `too-slow` and the
+rest of the scan goes on. A file that cannot reach PII is read by CPython's parser only,
+so libcst never sees it."""
 
 from __future__ import annotations
 
@@ -21,6 +23,10 @@ GOOD = (
 )
 
 
+SOURCED = "from sp_api.api import Orders\nrows = Orders().get_orders()\n"
+"""Makes a file one the analysis needs (it calls a source)."""
+
+
 def _tree(tmp_path: Path, name: str, text: str) -> Path:
     (tmp_path / "good.py").write_text(GOOD, encoding="utf-8")
     (tmp_path / name).write_text(text, encoding="utf-8")
@@ -34,21 +40,30 @@ def _outcome(tree: Path, limits: ParseLimits) -> tuple[list[tuple[str, str]], li
 
 
 def test_a_file_that_needs_too_much_memory_is_listed(tmp_path: Path) -> None:
-    tree = _tree(tmp_path, "lambdas.py", "x = " + "lambda: " * 1200 + "1\n")
+    tree = _tree(tmp_path, "lambdas.py", SOURCED + "x = " + "lambda: " * 1200 + "1\n")
     limits = ParseLimits(worker_memory_bytes=250 * 1024**2)
     assert _outcome(tree, limits) == ([("lambdas.py", "too-much-memory")], [("good.py", 3)])
 
 
+def test_libcst_never_sees_a_file_that_cannot_reach_pii(tmp_path: Path) -> None:
+    tree = _tree(tmp_path, "lambdas.py", "x = " + "lambda: " * 1200 + "1\n")
+    result = run_scan(ScanOptions(paths=[tree], root=tree,
+                                  parse_limits=ParseLimits(worker_memory_bytes=250 * 1024**2)))
+    assert result.skipped == [] and [(f.sink.path, f.sink.line) for f in result.findings] == [("good.py", 3)]
+    assert result.work is not None
+    assert (result.work.parsed, result.work.full_parsed, result.work.analysed) == (2, 1, 1)
+
+
 def test_a_file_that_parses_too_slowly_is_listed(tmp_path: Path) -> None:
     body = "".join(f"def f{i}(a, b):\n    return {{'k': a + b * {i}, 'v': [a, b]}}\n" for i in range(12_000))
-    tree = _tree(tmp_path, "slow.py", body)
+    tree = _tree(tmp_path, "slow.py", SOURCED + body)
     started = time.monotonic()
     assert _outcome(tree, ParseLimits(worker_cpu_seconds=1)) == ([("slow.py", "too-slow")], [("good.py", 3)])
     assert time.monotonic() - started < 60
 
 
 def test_the_limits_are_command_line_options(tmp_path: Path) -> None:
-    tree = _tree(tmp_path, "lambdas.py", "x = " + "lambda: " * 1200 + "1\n")
+    tree = _tree(tmp_path, "lambdas.py", SOURCED + "x = " + "lambda: " * 1200 + "1\n")
     out = CliRunner().invoke(main, ["scan", str(tree), "--parse-memory-limit", "250", "--parse-time-limit", "30"])
     assert out.exit_code == 1
     assert "lambdas.py: too-much-memory (parsing needs more than 250 MB (--parse-memory-limit)" in out.stdout

@@ -18,9 +18,6 @@ from scanner.api import (
 )
 from scanner.batch.app import BatchSettings
 from scanner.batch.cluster import ClusterError
-from scanner.batch.progress import BatchProgress
-from scanner.batch.run import EXIT_ERROR, run_batch
-from scanner.batch.run import exit_status as batch_exit_status
 from scanner.cache.store import default_cache_dir
 from scanner.options import ArchiveLimits, ClusterLimits
 from scanner.workers.pool import worker_count
@@ -92,6 +89,10 @@ def batch_command(inputs: tuple[Path, ...], output_dir: Path, jobs: int | None,
 
     Exit status: 0 all clean, 1 any app has violations, 2 any app could not be scanned.
     """
+    from scanner.batch.progress import BatchProgress  # rich and jinja2 load for batches only
+    from scanner.batch.run import EXIT_ERROR, run_batch
+    from scanner.batch.run import exit_status as batch_exit_status
+
     jobs = jobs or worker_count()
     settings = BatchSettings(
         scan=ScanOptions(

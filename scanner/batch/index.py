@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from jinja2 import Environment, StrictUndefined
-
 from scanner import __version__
 from scanner.batch.app import AppRow
 
@@ -52,6 +50,8 @@ def index_json(rows: Sequence[AppRow]) -> str:
 
 def index_html(rows: Sequence[AppRow]) -> str:
     """`index.html`: one table row per app; every value is escaped by jinja2."""
+    from jinja2 import Environment, StrictUndefined
+
     env = Environment(autoescape=True, undefined=StrictUndefined)
     return env.from_string(_TEMPLATE).render(rows=list(rows), version=__version__,
                                              **_summary(rows))

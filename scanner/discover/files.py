@@ -12,6 +12,7 @@ import fnmatch
 import os
 import stat
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from scanner.model import SkippedFile, SkipReason
@@ -41,13 +42,26 @@ class Discovery:
 
 
 def _excluded(relpath: str, patterns: list[str]) -> bool:
-    pure = PurePosixPath(relpath)
+    """Does a pattern match the whole path, its last parts (as `PurePath.match` does) or
+    any one part?"""
+    parts = PurePosixPath(relpath).parts
     for pattern in patterns:
-        if fnmatch.fnmatchcase(relpath, pattern) or pure.match(pattern):
+        if fnmatch.fnmatchcase(relpath, pattern):
             return True
-        if any(fnmatch.fnmatchcase(part, pattern) for part in pure.parts):
+        tail = _pattern_parts(pattern)
+        if tail and len(tail) <= len(parts) and all(
+                fnmatch.fnmatchcase(part, want) for part, want in zip(parts[-len(tail):], tail)):
+            return True
+        if any(fnmatch.fnmatchcase(part, pattern) for part in parts):
             return True
     return False
+
+
+@lru_cache(maxsize=1024)
+def _pattern_parts(pattern: str) -> tuple[str, ...]:
+    """The parts a relative pattern matches from the right (none for an absolute one)."""
+    pure = PurePosixPath(pattern)
+    return () if pure.is_absolute() else pure.parts
 
 
 def relative_posix(path: Path, root: Path) -> str:

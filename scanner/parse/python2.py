@@ -12,10 +12,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from fissix.pgen2.parse import ParseError
-from fissix.pgen2.tokenize import TokenError
-from fissix.refactor import RefactoringTool
-
 _FIXERS = tuple(f"fissix.fixes.fix_{name}" for name in (
     "print", "except", "exec", "repr", "ne", "numliterals", "unicode", "raise", "has_key",
     "throw", "tuple_params",
@@ -51,6 +47,10 @@ def expand_indentation_tabs(text: str) -> str:
 
 def translate_python2(text: str) -> Translation:
     """`text` (Python 2) rewritten as Python 3 with the same lines, or the reason it fails."""
+    from fissix.pgen2.parse import ParseError  # loaded only when a file may be Python 2
+    from fissix.pgen2.tokenize import TokenError
+    from fissix.refactor import RefactoringTool
+
     source = expand_indentation_tabs(text)
     if not source.endswith("\n"):
         source += "\n"

@@ -8,10 +8,6 @@ as Python 2, translated in memory with its lines kept (`scanner.parse.python2`).
 
 from __future__ import annotations
 
-import io
-import os
-import stat
-import tokenize
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -21,6 +17,7 @@ from scanner.model import SkippedFile, SkipReason
 from scanner.options import ParseLimits
 from scanner.parse.gate import shape_problem
 from scanner.parse.python2 import has_merge_conflict, python2_only_statements, translate_python2
+from scanner.parse.text import load_text
 
 PARSER_CONFIG = cst.PartialParserConfig(python_version="3.13")
 """Pinned so the result never depends on the host (libcst's native parser reads every
@@ -50,45 +47,6 @@ class ParsedFile:
         if 1 <= line <= len(self.lines):
             return self.lines[line - 1].rstrip()
         return ""
-
-
-def decode_source(data: bytes) -> str:
-    """Decode Python source bytes as Python does (BOM, coding cookie, else UTF-8)."""
-    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    if encoding == "utf-8-sig":
-        encoding = "utf-8"
-    text = data.decode(encoding)
-    return text.removeprefix("\ufeff")
-
-
-def read_regular_file(source: SourceFile, max_bytes: int) -> bytes | SkippedFile:
-    """The bytes of `source` if it is a regular file of at most `max_bytes`.
-
-    The file is opened without following a final symlink and without blocking, and
-    checked with fstat before a byte is read: a FIFO or device is never read from."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
-    try:
-        fd = os.open(source.path, flags)
-    except OSError as exc:
-        return SkippedFile(source.relpath, SkipReason.UNREADABLE, exc.strerror or str(exc))
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            return SkippedFile(source.relpath, SkipReason.NOT_A_REGULAR_FILE,
-                               "not a regular file (FIFO, device or socket); never read")
-        if info.st_size > max_bytes:
-            return SkippedFile(source.relpath, SkipReason.TOO_LARGE,
-                               f"{info.st_size} bytes exceeds the limit of {max_bytes} (--max-file-size)")
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read(max_bytes + 1)
-    except OSError as exc:
-        return SkippedFile(source.relpath, SkipReason.UNREADABLE, exc.strerror or str(exc))
-    finally:
-        os.close(fd)
-    if len(data) > max_bytes:
-        return SkippedFile(source.relpath, SkipReason.TOO_LARGE,
-                           f"more than {max_bytes} bytes (--max-file-size)")
-    return data
 
 
 def parse_text(relpath: str, text: str, limits: ParseLimits) -> cst.Module | SkippedFile:
@@ -138,19 +96,6 @@ def parse_source_text(source: SourceFile, text: str, limits: ParseLimits) -> Par
         return SkippedFile(source.relpath, SkipReason.PYTHON2_UNTRANSLATABLE,
                            f"Python 2 code still invalid after translation ({translated.detail})")
     return translated
-
-
-def load_text(source: SourceFile, limits: ParseLimits) -> str | SkippedFile:
-    """The decoded text of `source`, or why it cannot be read."""
-    data = read_regular_file(source, limits.max_file_bytes)
-    if isinstance(data, SkippedFile):
-        return data
-    if b"\x00" in data:
-        return SkippedFile(source.relpath, SkipReason.BINARY, "the file contains NUL bytes")
-    try:
-        return decode_source(data)
-    except (UnicodeDecodeError, SyntaxError, LookupError) as exc:
-        return SkippedFile(source.relpath, SkipReason.UNDECODABLE, f"cannot decode as source text: {exc}")
 
 
 def parse_file(source: SourceFile, limits: ParseLimits | None = None) -> ParsedFile | SkippedFile:

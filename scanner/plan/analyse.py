@@ -8,14 +8,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scanner.model import Finding
 from scanner.options import AnalysisLimits, ProgressCallback
-from scanner.parse.source import ParsedFile
-from scanner.policy.findings import build_findings
-from scanner.propagate.engine import Engine
-from scanner.resolve.project import build_index
 from scanner.rules.schema import RuleSet
+
+if TYPE_CHECKING:  # the analysis's modules (and libcst) load only when a group is analysed
+    from scanner.parse.source import ParsedFile
 
 SHARED_STORES = ("file", "table")
 """Store entries keyed by a file path or a table name: any module can read them back."""
@@ -38,6 +38,10 @@ def analyse(parsed: list[ParsedFile], root: Path, ruleset: RuleSet, limits: Anal
             progress: ProgressCallback, census: dict[str, int] | None) -> Analysis:
     """Run the taint analysis over `parsed` (a closed part of the project, see
     `scanner.plan.groups`; `census`: the project's method-name census)."""
+    from scanner.policy.findings import build_findings
+    from scanner.propagate.engine import Engine
+    from scanner.resolve.project import build_index
+
     index = build_index(parsed, root)
     engine = Engine(index, ruleset, limits, progress, method_census=census)
     with _trees_frozen():

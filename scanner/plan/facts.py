@@ -1,17 +1,10 @@
-"""What the plan needs to know about one file, computed in a guarded worker from its
-parse and sent back small and picklable (never a libcst tree): its words, the imports
-it makes, the methods its classes define, its line count and whether it is Python 2.
-
-Words are every identifier-like run in the parsed text (code, strings and comments, so a
-name spelt in a string for `getattr` or `importlib` counts) plus the parts of the file's
-path (a vendored SDK is named by its path). They over-approximate every name the
-analysis could resolve a call to."""
+"""A file's plan facts (`scanner.plan.filefacts`) read from its libcst parse, in a
+guarded worker: the reading for every file CPython's parser rejects (Python 2, syntax
+newer than the host's, or broken), and the reference `scanner.plan.quick` must agree with."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import libcst as cst
 
@@ -19,47 +12,25 @@ from scanner.discover.files import SourceFile
 from scanner.model import SkippedFile
 from scanner.options import ParseLimits
 from scanner.parse.source import ParsedFile, parse_source_text
+from scanner.plan.filefacts import FileFacts, ImportSpec, words_of
 from scanner.resolve.index import ModuleBuilder, ModuleInfo, dotted_name
-
-WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-ImportSpec = tuple[int, str, tuple[str, ...]]
-"""(relative level, module, imported names) of `from`; (0, dotted, ()) of `import dotted`;
-names `("*",)` for a star import."""
-
-
-@dataclass(frozen=True)
-class FileFacts:
-    """One parseable file, as the plan sees it."""
-
-    relpath: str
-    words: frozenset[str]
-    imports: tuple[ImportSpec, ...]
-    methods: tuple[str, ...]
-    """Method names (not dunders, not static/class methods) once per class defining them."""
-    lines: int
-    python2: bool
 
 
 def file_facts(parsed: ParsedFile) -> FileFacts:
     """The facts of a parsed file."""
-    words = set(WORD.findall(parsed.text))
-    pure = PurePosixPath(parsed.relpath)
-    words.update(WORD.findall(" ".join([*pure.parent.parts, pure.stem])))
     module = ModuleBuilder(ModuleInfo("m", parsed, False)).build()
     owners: dict[str, set[int]] = {}
     for func in module.all_functions:
         if func.cls is not None and func.kind == "method" and not func.name.startswith("__"):
             owners.setdefault(func.name, set()).add(id(func.cls))
     methods = tuple(sorted(name for name, classes in owners.items() for _ in classes))
-    return FileFacts(parsed.relpath, frozenset(words), tuple(_imports(parsed.module)),
+    return FileFacts(parsed.relpath, words_of(parsed.relpath, parsed.text), tuple(_imports(parsed.module)),
                      methods, len(parsed.lines), parsed.python2)
 
 
-def examine(task: tuple[str, str, ParseLimits]) -> FileFacts | SkippedFile:
-    """In a worker: parse one file's text (`(relpath, text, limits)`) and return its
-    facts, or why it cannot be analysed."""
-    relpath, text, limits = task
+def libcst_facts(relpath: str, text: str, limits: ParseLimits) -> FileFacts | SkippedFile:
+    """Parse one file's text with libcst and return its facts, or why it cannot be
+    analysed."""
     outcome = parse_source_text(SourceFile(Path(relpath), relpath), text, limits)
     if isinstance(outcome, SkippedFile):
         return outcome

@@ -23,9 +23,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from scanner.plan.facts import FileFacts
-from scanner.resolve.index import package_of
-from scanner.resolve.project import importable_parts, module_name_for
+from scanner.plan.filefacts import FileFacts
+from scanner.resolve.modnames import importable_parts, module_name_for, package_of
 
 
 @dataclass

@@ -11,20 +11,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scanner.cache.store import ResultCache, digest
 from scanner.discover.files import SourceFile
 from scanner.model import SkippedFile, SkipReason, WorkStats
 from scanner.options import ScanOptions, no_progress
-from scanner.parse.source import ParsedFile, parse_source_text
-from scanner.plan.analyse import Analysis, analyse
-from scanner.plan.facts import FileFacts
+from scanner.plan.analyse import Analysis
+from scanner.plan.filefacts import FileFacts
 from scanner.plan.groups import group_files
 from scanner.plan.keys import code_fingerprint, ruleset_digest
 from scanner.plan.relevance import needs_of
-from scanner.plan.vetting import Examined, examine_files
+from scanner.plan.vetting import Examined, Examiner
 from scanner.rules.schema import RuleSet
 from scanner.workers.pool import worker_count
+
+if TYPE_CHECKING:  # without importing libcst
+    from scanner.parse.source import ParsedFile
 
 GROUP_NAMESPACE = "group-findings"
 
@@ -47,16 +50,25 @@ def plan_and_analyse(files: list[SourceFile], root: Path, ruleset: RuleSet,
     report = options.progress or no_progress
     jobs = options.jobs or worker_count()
     fingerprint = code_fingerprint()
-    examined = examine_files(files, options.parse_limits, jobs, cache, fingerprint, report)
+    examiner = Examiner(options.parse_limits, jobs, cache, fingerprint, report)
+    try:
+        return _plan(examiner, files, root, ruleset, options, cache, fingerprint)
+    finally:
+        examiner.close()
+
+
+def _plan(examiner: Examiner, files: list[SourceFile], root: Path, ruleset: RuleSet,
+          options: ScanOptions, cache: ResultCache, fingerprint: str) -> Planned:
+    examined = examiner.examine(files)
     facts = [examined.facts[rel] for rel in sorted(examined.facts)]
     project = group_files(facts, root.resolve().name)
     needs = needs_of(ruleset)
     by_rel = {f.relpath: f for f in facts}
     words = {g: frozenset().union(*(by_rel[r].words for r in g)) for g in project.groups}
     sourced = [g for g in project.groups if needs.may_source(words[g])]
-    runner = _Runner(examined, root, ruleset, options, cache, project.census,
+    runner = _Runner(examiner, root, ruleset, options, cache, project.census,
                      fingerprint, ruleset_digest(ruleset))
-    results = [runner.result(g, words[g]) for g in sourced]
+    results = runner.results([(g, words[g]) for g in sourced])
     runs = list(zip(sourced, results))
     groups_analysed = len(sourced)
     if any(r.wrote_shared_store for r in results):
@@ -64,7 +76,7 @@ def plan_and_analyse(files: list[SourceFile], root: Path, ruleset: RuleSet,
         if len(readers) > 1:
             combined = tuple(sorted(r for g in readers for r in g))
             union = frozenset().union(*(words[g] for g in readers))
-            runs = [(combined, runner.result(combined, union))]
+            runs = [(combined, runner.results([(combined, union)])[0])]
             groups_analysed = len(readers)
     analysis = Analysis()
     for _, result in runs:
@@ -73,20 +85,23 @@ def plan_and_analyse(files: list[SourceFile], root: Path, ruleset: RuleSet,
         analysis.notes.extend(n for n in result.notes if n not in analysis.notes)
         analysis.budget_hit = analysis.budget_hit or result.budget_hit
     analysed = sum(len(g) for g, _ in runs)
-    work = WorkStats(parsed=len(examined.parsed | runner.reparsed), indexed=len(facts),
+    work = WorkStats(parsed=len(examined.parsed), full_parsed=len(examined.full_parsed),
+                     indexed=len(facts),
                      analysed=analysed, groups=len(project.groups),
                      groups_analysed=groups_analysed,
                      files_from_cache=examined.from_cache, groups_from_cache=runner.cached)
-    return Planned(analysis, facts, examined.skipped + runner.skipped, list(cache.notes), work)
+    skipped = examined.skipped + sorted(examined.rejected.values(), key=lambda s: s.path)
+    return Planned(analysis, facts, skipped + runner.skipped, list(cache.notes), work)
 
 
 class _Runner:
-    """Analyses one group (or a combined run), through the per-group cache."""
+    """Analyses groups (or a combined run), through the per-group cache."""
 
-    def __init__(self, examined: Examined, root: Path, ruleset: RuleSet, options: ScanOptions,
+    def __init__(self, examiner: Examiner, root: Path, ruleset: RuleSet, options: ScanOptions,
                  cache: ResultCache, census: dict[str, int], fingerprint: str,
                  rules_key: str | None) -> None:
-        self.examined = examined
+        self.examiner = examiner
+        self.examined: Examined = examiner.out
         self.root = root
         self.ruleset = ruleset
         self.options = options
@@ -95,34 +110,50 @@ class _Runner:
         self.prefix = None if rules_key is None else digest(
             fingerprint, rules_key, repr(options.limits), root.resolve().name)
         self.skipped: list[SkippedFile] = []
-        self.reparsed: set[str] = set()
         self.cached = 0
 
-    def result(self, group: tuple[str, ...], words: frozenset[str]) -> Analysis:
-        """The analysis of `group` (from the cache when its files are unchanged)."""
-        key = None
-        if self.prefix is not None:
-            census = sorted((w, min(self.census[w], 2)) for w in words if w in self.census)
-            key = digest(self.prefix, repr(census),
-                         *(f"{rel}\0{self.examined.hashes[rel]}" for rel in group))
-            known = self.cache.get(GROUP_NAMESPACE, key)
-            if isinstance(known, Analysis):
+    def results(self, groups: list[tuple[tuple[str, ...], frozenset[str]]]) -> list[Analysis]:
+        """The analysis of each (group, its words): from the cache when the group's files
+        are unchanged, else after vetting every file still unvetted (all groups at once,
+        so the workers stay busy), parsing and analysing."""
+        keys = [self._key(group, words) for group, words in groups]
+        known = [None if key is None else self.cache.get(GROUP_NAMESPACE, key) for key in keys]
+        missing = [group for (group, _), hit in zip(groups, known) if not isinstance(hit, Analysis)]
+        self.examiner.check(rel for group in missing for rel in group)
+        results: list[Analysis] = []
+        for (group, _), key, hit in zip(groups, keys, known):
+            if isinstance(hit, Analysis):
                 self.cached += 1
-                return known
-        parsed = [p for p in (self._tree(rel) for rel in group) if p is not None]
-        result = analyse(parsed, self.root, self.ruleset, self.options.limits,
-                         self.options.progress or no_progress, self.census)
-        if key is not None and not result.budget_hit:
-            self.cache.put(GROUP_NAMESPACE, key, result)
-        return result
+                results.append(hit)
+                continue
+            parsed = [p for p in (self._tree(rel) for rel in group) if p is not None]
+            from scanner.plan.analyse import analyse
+
+            result = analyse(parsed, self.root, self.ruleset, self.options.limits,
+                             self.options.progress or no_progress, self.census)
+            if key is not None and not result.budget_hit:
+                self.cache.put(GROUP_NAMESPACE, key, result)
+            results.append(result)
+        return results
+
+    def _key(self, group: tuple[str, ...], words: frozenset[str]) -> str | None:
+        if self.prefix is None:
+            return None
+        census = sorted((w, min(self.census[w], 2)) for w in words if w in self.census)
+        return digest(self.prefix, repr(census),
+                      *(f"{rel}\0{self.examined.hashes[rel]}" for rel in group))
 
     def _tree(self, rel: str) -> ParsedFile | None:
         """The syntax tree of a vetted file (parsed here: trees never cross processes)."""
+        if rel in self.examined.rejected:
+            return None
         tree = self.examined.trees.get(rel)
         if tree is not None:
             return tree
+        from scanner.parse.source import parse_source_text
+
         source, text = self.examined.texts[rel]
-        self.reparsed.add(rel)
+        self.examined.full_parsed.add(rel)
         try:
             outcome = parse_source_text(source, text, self.options.parse_limits)
         except MemoryError:

@@ -1,12 +1,13 @@
 """The policy matrix: decide, for PII of some kinds reaching a destination, which rule
 (if any) is broken. The first policy entry matching a (kind, destination, hashed) triple
-decides that kind; kinds that reach an `allow` entry, or no entry, are silent."""
+decides that kind; kinds that reach an `allow` entry, or no entry, are silent. Also the
+rules as the reports list them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scanner.model import Verdict
+from scanner.model import RuleInfo, Verdict
 from scanner.rules.schema import PolicyEntry, RuleSet
 
 
@@ -37,3 +38,12 @@ def _first_match(policy: list[PolicyEntry], kind: str, destination: str, hashed:
         if entry.matches(kind, destination, hashed):
             return entry
     return None
+
+
+def rule_infos(ruleset: RuleSet) -> list[RuleInfo]:
+    """Report-ready descriptions of every rule, sorted by id."""
+    return [
+        RuleInfo(r.id, r.name, r.severity, r.title, r.explanation, r.fix, r.policy, r.tags,
+                 r.bad_example, r.good_example)
+        for r in sorted(ruleset.rules.values(), key=lambda r: r.id)
+    ]

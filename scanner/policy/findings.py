@@ -10,7 +10,7 @@ from collections.abc import Iterable
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from scanner.model import Destination, Finding, Location, RuleInfo, TraceStep, Verdict
+from scanner.model import Destination, Finding, Location, TraceStep, Verdict
 from scanner.parse.source import ParsedFile
 from scanner.policy.evaluate import RuleBreach, decide
 from scanner.propagate.records import RawFinding
@@ -41,15 +41,6 @@ class Positions:
         start, end = pos.start, pos.end
         return Location(path, start.line, start.column + 1, end.line, end.column + 1,
                         parsed.line_text(start.line))
-
-
-def rule_infos(ruleset: RuleSet) -> list[RuleInfo]:
-    """Report-ready descriptions of every rule, sorted by id."""
-    return [
-        RuleInfo(r.id, r.name, r.severity, r.title, r.explanation, r.fix, r.policy, r.tags,
-                 r.bad_example, r.good_example)
-        for r in sorted(ruleset.rules.values(), key=lambda r: r.id)
-    ]
 
 
 def build_findings(raw: Iterable[RawFinding], ruleset: RuleSet, files: dict[str, ParsedFile]) -> list[Finding]:

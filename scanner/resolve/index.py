@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from scanner.parse.source import ParsedFile
+from scanner.resolve.modnames import package_of
 
 FunctionNode = cst.FunctionDef | cst.Lambda
 
@@ -76,17 +77,6 @@ class ClassInfo:
 
     def __repr__(self) -> str:
         return f"<class {self.qualname}>"
-
-
-def package_of(name: str, is_package: bool, folder: str) -> str:
-    """The package relative imports in module `name` start from: itself for a package,
-    its folder's dotted path for a top-level module (a folder without `__init__.py`),
-    else its parent."""
-    if is_package:
-        return name
-    if "." not in name:
-        return folder
-    return name.rpartition(".")[0]
 
 
 @dataclass(eq=False)

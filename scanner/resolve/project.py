@@ -12,28 +12,7 @@ import libcst as cst
 from scanner.discover.files import SourceFile
 from scanner.parse.source import ParsedFile
 from scanner.resolve.index import ModuleBuilder, ModuleInfo
-
-
-def module_name_for(relpath: str, package_dirs: set[str], root_name: str) -> tuple[str, bool]:
-    """The dotted module name of a file, walking up through package directories.
-
-    `package_dirs` holds root-relative directories containing an `__init__.py` ("" for
-    the root itself, whose package name is `root_name`)."""
-    pure = PurePosixPath(relpath)
-    is_package = pure.name == "__init__.py"
-    parts: list[str] = [] if is_package else [pure.stem]
-    directory = pure.parent.as_posix()
-    directory = "" if directory == "." else directory
-    while directory in package_dirs:
-        if directory == "":
-            parts.insert(0, root_name)
-            break
-        parts.insert(0, PurePosixPath(directory).name)
-        parent = PurePosixPath(directory).parent.as_posix()
-        directory = "" if parent == "." else parent
-    if not parts:
-        parts = [root_name or "__init__"]
-    return ".".join(parts), is_package
+from scanner.resolve.modnames import importable_parts, module_name_for
 
 
 @dataclass
@@ -99,16 +78,6 @@ def build_index(files: list[ParsedFile], root: Path) -> ProjectIndex:
         if alias and alias not in canonical and module not in index.modules.get(alias, []):
             index.modules.setdefault(alias, []).append(module)
     return index
-
-
-def importable_parts(relpath: str) -> list[str] | None:
-    """The dotted parts of a file's path (without `.py`; a package's folder for an
-    `__init__.py`), or None when a part is not a Python identifier."""
-    pure = PurePosixPath(relpath)
-    parts = list(pure.parent.parts) + ([] if pure.name == "__init__.py" else [pure.stem])
-    if not parts or not all(p.isidentifier() for p in parts):
-        return None
-    return [p for p in parts if p != "."]
 
 
 def _namespace_package(dotted: str, root: Path) -> ModuleInfo:

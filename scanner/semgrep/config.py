@@ -25,6 +25,9 @@ from scanner.rules.schema import RuleSet
 SEMGREP_DIR = "semgrep"
 META_PREFIX = "sellerscan-"
 
+_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader when PyYAML has it (ten times faster), else the Python one."""
+
 
 @dataclass(frozen=True)
 class SemgrepRule:
@@ -86,7 +89,7 @@ def load_semgrep_rules(extra: list[Path], include_bundled: bool, ruleset: RuleSe
     files = semgrep_rule_files(extra, include_bundled)
     for path in files:
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             problems.append((str(path), 0, f"cannot read semgrep rules: {exc}"))
             continue

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from scanner.discover.files import SourceFile, find_files
+from scanner.discover.files import Discovery, SourceFile, find_files
 from scanner.model import Finding, ScanResult, Severity
 from scanner.options import DiffLimits, ScanOptions
 from scanner.pipeline import run_pipeline, scan_root
@@ -48,8 +48,10 @@ def run_workflow(options: ScanOptions, workflow: WorkflowOptions | None = None) 
     root = scan_root(options.paths, options.root) if options.paths else Path.cwd()
     files: list[SourceFile] = []
     notes: list[str] = []
+    discovery: Discovery | None = None
     if all(p.exists() for p in options.paths):
-        files = find_files(options.paths, root, options.excludes, options.default_excludes).files
+        discovery = find_files(options.paths, root, options.excludes, options.default_excludes)
+        files = discovery.files
         kept, left_out = select_files(files, root, workflow.pattern_base or root,
                                       workflow.include, workflow.exclude,
                                       workflow.respect_gitignore)
@@ -59,9 +61,9 @@ def run_workflow(options: ScanOptions, workflow: WorkflowOptions | None = None) 
                 options = replace(options, paths=[s.path for s in kept], root=root)
             else:  # nothing left: an empty scan (with its note), not an error
                 options = replace(options, excludes=[*options.excludes, "*"], root=root)
-            files = kept
+            files, discovery = kept, None
     entries = load_baseline(workflow.baseline) if workflow.baseline else None
-    result = run_pipeline(options)
+    result = run_pipeline(options, discovery)
     comments: list[SuppressionComment] = []
     for source in files:
         try:
