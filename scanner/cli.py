@@ -226,7 +226,9 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, rulesets: tuple
         limits=AnalysisLimits(time_budget_seconds=time_budget), progress=progress.update,
         semgrep=SemgrepOptions(enabled=not no_semgrep, executable=semgrep_program,
                                timeout_seconds=semgrep_timeout),
-        jobs=config.jobs, cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
+        jobs=config.jobs,
+        cache_dir=None if no_cache or (cache_dir is None and not config.cache)
+        else (cache_dir or config.cache_dir or default_cache_dir()),
     )
     try:
         with progress:

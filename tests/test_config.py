@@ -7,6 +7,8 @@ from pathlib import Path
 
 from workflow_helpers import APP, cli, found, init_repo, scan_json, write
 
+from scanner.cache.store import FILE_NAME
+
 
 def test_pyproject_section_found_from_the_scanned_path_upward(tmp_path: Path) -> None:
     write(tmp_path / "pyproject.toml", '[project]\nname = "x"\n\n[tool.sellerscan]\n'
@@ -59,6 +61,8 @@ def test_bad_values_are_errors(tmp_path: Path) -> None:
         'respect-gitignore = "no"': "respect-gitignore: must be true or false",
         'disable = ["SS10"]': "disable: unknown rule id 'SS10'",
         "fail-on = [": "not valid TOML",
+        'cache = "no"': "cache: must be true or false",
+        "cache-dir = 3": "cache-dir: must be a folder path",
     }
     for line, message in cases.items():
         write(tmp_path / ".sellerscan.toml", line + "\n")
@@ -108,3 +112,17 @@ def test_jobs_is_accepted(tmp_path: Path) -> None:
     write(tmp_path / ".sellerscan.toml", "jobs = 4\n")
     write(tmp_path / "job.py", APP)
     assert cli("scan", str(tmp_path), "--jobs", "2").exit_code == 1
+
+
+def test_the_cache_folder_and_switch_come_from_the_config(tmp_path: Path) -> None:
+    app = tmp_path / "app"
+    write(app / "job.py", APP)
+    write(app / ".sellerscan.toml", 'cache-dir = "../my-cache"\n')
+    assert cli("scan", str(app), "--no-semgrep").exit_code == 1
+    assert (tmp_path / "my-cache" / FILE_NAME).is_file()
+    write(app / ".sellerscan.toml", 'cache-dir = "../other-cache"\ncache = false\n')
+    assert cli("scan", str(app), "--no-semgrep").exit_code == 1
+    assert not (tmp_path / "other-cache").exists()
+    assert cli("scan", str(app), "--no-semgrep", "--cache-dir", str(tmp_path / "flag")).exit_code == 1
+    assert (tmp_path / "flag" / FILE_NAME).is_file()  # the flag wins over `cache = false`
+

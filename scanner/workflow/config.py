@@ -23,7 +23,7 @@ else:  # pragma: no cover - Python 3.10
 CONFIG_FILE = ".sellerscan.toml"
 PYPROJECT = "pyproject.toml"
 KEYS = ("include", "exclude", "respect-gitignore", "rulesets", "disable", "fail-on",
-        "baseline", "jobs")
+        "baseline", "jobs", "cache", "cache-dir")
 
 
 class ConfigError(Exception):
@@ -48,7 +48,11 @@ class Config:
     """The least severe level that fails the run (None: any finding fails)."""
     baseline: Path | None = None
     jobs: int | None = None
-    """Worker processes (accepted and stored; the analysis is single-process today)."""
+    """Worker processes (default: one per CPU)."""
+    cache: bool = True
+    """Read and write the result cache."""
+    cache_dir: Path | None = None
+    """Folder of the result cache (default: the per-user cache folder)."""
 
     @property
     def base(self) -> Path | None:
@@ -130,6 +134,14 @@ def _apply(config: Config, key: str, value: Any, where: str) -> None:
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ConfigError(f"{where}: must be a whole number of at least 1")
         config.jobs = value
+    elif key == "cache":
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: must be true or false")
+        config.cache = value
+    elif key == "cache-dir":
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"{where}: must be a folder path")
+        config.cache_dir = base / Path(value).expanduser()
 
 
 def parse_severity(value: Any, where: str) -> Severity:
