@@ -201,3 +201,26 @@ def test_two_scans_at_once_share_one_cache(tmp_path: Path) -> None:
     report = json.loads(again.stdout)
     assert report["findings"] == reports[0]["findings"]
     assert report["work"]["parsed"] == 0
+
+
+LIBCST_ONLY_REJECTS = "(pars): bool = True\n"
+"""Valid Python (3.6+) that libcst's grammar refuses: CPython's parser reads the file's
+facts, so libcst meets it only when the analysis needs the file."""
+
+
+def test_a_file_only_libcst_rejects_is_reported_when_the_analysis_needs_it(tmp_path: Path) -> None:
+    root = make_shop(tmp_path / "tree")
+    (root / "tools" / "odd.py").write_text(LIBCST_ONLY_REJECTS, encoding="utf-8")
+    (root / "shop" / "odd.py").write_text("from shop import sink\n" + LIBCST_ONLY_REJECTS,
+                                          encoding="utf-8")
+    cache = tmp_path / "cache"
+    for run in ("cold", "warm"):
+        result = scan(root, cache_dir=cache)
+        assert [(s.path, str(s.reason)) for s in result.skipped] == [("shop/odd.py", "parser-failure")], run
+        assert "valid Python that libcst's grammar does not accept (line 2" in result.skipped[0].detail
+        assert {f.sink.path for f in result.findings} == {"shop/sink.py"}, run
+        assert result.files_scanned == 6 and result.work is not None
+    assert result.work.full_parsed == 0 and result.work.groups_from_cache == 1
+    inline = scan(root, parse_limits=ParseLimits(isolated=False))
+    assert [(s.path, str(s.reason)) for s in inline.skipped] == [("shop/odd.py", "parser-failure")]
+

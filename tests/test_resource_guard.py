@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from scanner.api import ParseLimits, ScanOptions, run_scan
 from scanner.cli import main
-from scanner.workers.pool import Failed, WorkerError, _death
+from scanner.workers.pool import Failed, GuardedPool, Limits, WorkerError, _death
 
 GOOD = (
     "from sp_api.api import Orders\n"
@@ -82,3 +82,19 @@ def test_a_worker_that_cannot_answer_fails_the_scan_loudly() -> None:
     with pytest.raises(WorkerError, match="exited with status 3"):
         _death(3)
     assert _death(-9) == Failed("time", "went past the CPU-time limit")
+
+
+def test_the_caller_works_while_the_workers_do() -> None:
+    done: list[int] = []
+
+    def piece() -> bool:
+        done.append(1)
+        return len(done) < 3
+
+    pool = GuardedPool(1, Limits(1024**3, 10, 30.0))
+    try:
+        assert list(pool.run(time.sleep, [("nap", 0.5)], idle=piece)) == [("nap", None)]
+    finally:
+        pool.close()
+    assert len(done) == 3  # every piece, while the worker slept; none after it said no more
+

@@ -14,7 +14,7 @@ from pathlib import Path
 from scanner.discover.files import SourceFile
 from scanner.model import SkippedFile, SkipReason
 from scanner.options import ParseLimits
-from scanner.parse.source import parse_source_text
+from scanner.parse.source import parse_source_text, parse_valid_python3
 from scanner.workers.pool import Failed
 
 VetTask = tuple[str, str, ParseLimits]
@@ -24,6 +24,14 @@ def vet(task: VetTask) -> SkippedFile | None:
     """In a worker: parse one file's text; None when it parses, else why not."""
     relpath, text, limits = task
     outcome = parse_source_text(SourceFile(Path(relpath), relpath), text, limits)
+    return outcome if isinstance(outcome, SkippedFile) else None
+
+
+def vet_valid_python3(task: VetTask) -> SkippedFile | None:
+    """In a worker: parse one file's text that CPython's parser accepted (see
+    `parse_valid_python3`); None when libcst parses it too, else why not."""
+    relpath, text, limits = task
+    outcome = parse_valid_python3(SourceFile(Path(relpath), relpath), text, limits)
     return outcome if isinstance(outcome, SkippedFile) else None
 
 

@@ -67,6 +67,18 @@ def parse_text(relpath: str, text: str, limits: ParseLimits) -> cst.Module | Ski
         return SkippedFile(relpath, SkipReason.PARSER_FAILURE, f"{type(exc).__name__}: {exc}")
 
 
+def parse_valid_python3(source: SourceFile, text: str, limits: ParseLimits) -> ParsedFile | SkippedFile:
+    """Parse `text` that CPython's own parser accepted as Python 3: when libcst refuses
+    it, that is libcst's failure (`parser-failure`), not a syntax error or Python 2."""
+    outcome = parse_text(source.relpath, text, limits)
+    if isinstance(outcome, cst.Module):
+        return ParsedFile(source, text, outcome, text.splitlines())
+    if outcome.reason is SkipReason.SYNTAX_ERROR:
+        return SkippedFile(source.relpath, SkipReason.PARSER_FAILURE,
+                           f"valid Python that libcst's grammar does not accept ({outcome.detail})")
+    return outcome
+
+
 def parse_source_text(source: SourceFile, text: str, limits: ParseLimits) -> ParsedFile | SkippedFile:
     """Parse decoded `text` as Python 3, else as Python 2, else say precisely why not."""
     lines = text.splitlines()

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scanner.model import Finding
+from scanner.model import Finding, SkippedFile
 from scanner.options import AnalysisLimits, ProgressCallback
 from scanner.rules.schema import RuleSet
 
@@ -32,6 +32,8 @@ class Analysis:
     budget_hit: bool = False
     wrote_shared_store: bool = False
     """PII was written to a file or table (another group may read it back)."""
+    skipped: list[SkippedFile] = field(default_factory=list)
+    """Files of the set that libcst could not parse (so they were left out of it)."""
 
 
 def analyse(parsed: list[ParsedFile], root: Path, ruleset: RuleSet, limits: AnalysisLimits,

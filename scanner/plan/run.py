@@ -84,14 +84,14 @@ def _plan(examiner: Examiner, files: list[SourceFile], root: Path, ruleset: Rule
         analysis.failed.extend(result.failed)
         analysis.notes.extend(n for n in result.notes if n not in analysis.notes)
         analysis.budget_hit = analysis.budget_hit or result.budget_hit
+        analysis.skipped.extend(s for s in result.skipped if s not in analysis.skipped)
     analysed = sum(len(g) for g, _ in runs)
     work = WorkStats(parsed=len(examined.parsed), full_parsed=len(examined.full_parsed),
                      indexed=len(facts),
                      analysed=analysed, groups=len(project.groups),
                      groups_analysed=groups_analysed,
                      files_from_cache=examined.from_cache, groups_from_cache=runner.cached)
-    skipped = examined.skipped + sorted(examined.rejected.values(), key=lambda s: s.path)
-    return Planned(analysis, facts, skipped + runner.skipped, list(cache.notes), work)
+    return Planned(analysis, facts, examined.skipped + analysis.skipped, list(cache.notes), work)
 
 
 class _Runner:
@@ -109,8 +109,9 @@ class _Runner:
         self.census = census
         self.prefix = None if rules_key is None else digest(
             fingerprint, rules_key, repr(options.limits), root.resolve().name)
-        self.skipped: list[SkippedFile] = []
         self.cached = 0
+        self.trees: dict[str, ParsedFile | SkippedFile] = {}
+        """Trees parsed ahead, while the workers vetted other files."""
 
     def results(self, groups: list[tuple[tuple[str, ...], frozenset[str]]]) -> list[Analysis]:
         """The analysis of each (group, its words): from the cache when the group's files
@@ -119,18 +120,31 @@ class _Runner:
         keys = [self._key(group, words) for group, words in groups]
         known = [None if key is None else self.cache.get(GROUP_NAMESPACE, key) for key in keys]
         missing = [group for (group, _), hit in zip(groups, known) if not isinstance(hit, Analysis)]
-        self.examiner.check(rel for group in missing for rel in group)
+        early = list(missing[0]) if missing else []
+
+        def parse_early() -> bool:
+            """Parse one file of the first group to analyse that is cleared already (while
+            the workers vet the others); whether any of its files is still unparsed."""
+            ready = next((rel for rel in early if self.examiner.cleared(rel)), None)
+            if ready is not None:
+                early.remove(ready)
+                self.trees[ready] = self._tree(ready)
+            return ready is not None and bool(early)
+
+        self.examiner.check((rel for group in missing for rel in group), idle=parse_early)
         results: list[Analysis] = []
         for (group, _), key, hit in zip(groups, keys, known):
             if isinstance(hit, Analysis):
                 self.cached += 1
                 results.append(hit)
                 continue
-            parsed = [p for p in (self._tree(rel) for rel in group) if p is not None]
+            trees = [self.trees.pop(rel) if rel in self.trees else self._tree(rel) for rel in group]
             from scanner.plan.analyse import analyse
 
-            result = analyse(parsed, self.root, self.ruleset, self.options.limits,
+            result = analyse([t for t in trees if not isinstance(t, SkippedFile)], self.root,
+                             self.ruleset, self.options.limits,
                              self.options.progress or no_progress, self.census)
+            result.skipped = [t for t in trees if isinstance(t, SkippedFile)]
             if key is not None and not result.budget_hit:
                 self.cache.put(GROUP_NAMESPACE, key, result)
             results.append(result)
@@ -143,22 +157,21 @@ class _Runner:
         return digest(self.prefix, repr(census),
                       *(f"{rel}\0{self.examined.hashes[rel]}" for rel in group))
 
-    def _tree(self, rel: str) -> ParsedFile | None:
-        """The syntax tree of a vetted file (parsed here: trees never cross processes)."""
+    def _tree(self, rel: str) -> ParsedFile | SkippedFile:
+        """The syntax tree of a vetted file (parsed here: trees never cross processes), or
+        why it has none."""
         if rel in self.examined.rejected:
-            return None
+            return self.examined.rejected[rel]
         tree = self.examined.trees.get(rel)
         if tree is not None:
             return tree
-        from scanner.parse.source import parse_source_text
+        from scanner.parse.source import parse_source_text, parse_valid_python3
 
         source, text = self.examined.texts[rel]
         self.examined.full_parsed.add(rel)
+        parse = parse_source_text if self.examined.facts[rel].checked else parse_valid_python3
         try:
-            outcome = parse_source_text(source, text, self.options.parse_limits)
+            outcome = parse(source, text, self.options.parse_limits)
         except MemoryError:
             outcome = SkippedFile(rel, SkipReason.TOO_MUCH_MEMORY, "the parser ran out of memory")
-        if isinstance(outcome, SkippedFile):
-            self.skipped.append(outcome)
-            return None
         return outcome

@@ -60,6 +60,8 @@ class Examined:
     """Files parsed by libcst in this run."""
     rejected: dict[str, SkippedFile] = field(default_factory=dict)
     """Files with facts that libcst then could not parse within the limits."""
+    vetted: set[str] = field(default_factory=set)
+    """Files read by CPython's parser that libcst then parsed within the limits."""
     from_cache: int = 0
 
 
@@ -119,9 +121,16 @@ class Examiner:
                 self._remember(rel, verdict)
         return out
 
-    def check(self, rels: Iterable[str]) -> None:
+    def cleared(self, rel: str) -> bool:
+        """Whether the analysis may parse `rel` in this process now."""
+        facts = self.out.facts.get(rel)
+        return facts is not None and (facts.checked or rel in self.out.vetted
+                                      or not self.limits.isolated)
+
+    def check(self, rels: Iterable[str], idle: Callable[[], bool] | None = None) -> None:
         """Phase 2: make sure libcst parses each file of `rels` within the limits before
-        the analysis parses it here (`rejected` says which do not)."""
+        the analysis parses it here (`rejected` says which do not); `idle`: the caller's
+        work, done while the workers do theirs (see `GuardedPool.run`)."""
         out = self.out
         todo: list[str] = []
         for rel in sorted(set(rels)):
@@ -130,6 +139,7 @@ class Examiner:
                 continue
             known = self.cache.get(CHECK_NAMESPACE, out.hashes[rel])
             if known == _CHECKED:
+                out.vetted.add(rel)
                 continue
             if isinstance(known, SkippedFile):
                 out.rejected[rel] = known
@@ -137,10 +147,10 @@ class Examiner:
                 todo.append(rel)
         if not todo:
             return
-        from scanner.parse.guarded import vet
+        from scanner.parse.guarded import vet_valid_python3
 
         tasks = [(rel, (rel, out.texts[rel][1], self.limits)) for rel in todo]
-        for number, (rel, verdict) in enumerate(self._run(vet, tasks), 1):
+        for number, (rel, verdict) in enumerate(self._run(vet_valid_python3, tasks, idle), 1):
             self.report(number, len(tasks), f"parsing {rel}")
             out.full_parsed.add(rel)
             if isinstance(verdict, Failed):
@@ -149,6 +159,7 @@ class Examiner:
                 out.rejected[rel] = verdict
                 self.cache.put(CHECK_NAMESPACE, out.hashes[rel], verdict)
             else:
+                out.vetted.add(rel)
                 self.cache.put(CHECK_NAMESPACE, out.hashes[rel], _CHECKED)
 
     def close(self) -> None:
@@ -158,7 +169,8 @@ class Examiner:
             self._pool = None
 
     def _run(self, function: Callable[[tuple[str, str, ParseLimits]], Any],
-             tasks: list[tuple[str, tuple[str, str, ParseLimits]]]) -> Iterable[tuple[str, Any]]:
+             tasks: list[tuple[str, tuple[str, str, ParseLimits]]],
+             idle: Callable[[], bool] | None = None) -> Iterable[tuple[str, Any]]:
         if not tasks:
             return []
         if self._pool is None:
@@ -167,7 +179,7 @@ class Examiner:
                                  wall_seconds=4.0 * limits.worker_cpu_seconds)
             self._pool = GuardedPool(min(self.jobs, len(tasks)), pool_limits,
                                      preload=(examine.__module__,))
-        return self._pool.run(function, tasks)
+        return self._pool.run(function, tasks, idle)
 
     def _examine_here(self, rel: str) -> FileFacts | SkippedFile:
         """Phase 1 in this process (no isolation): libcst's tree is kept when it is built."""

@@ -170,8 +170,14 @@ class GuardedPool:
             worker.stop()
         self.workers = []
 
-    def run(self, function: Callable[[Any], Any], items: Iterable[tuple[Any, Any]]) -> Iterator[tuple[Any, Any]]:
-        """Run `function(argument)` for each (key, argument) of `items` on the workers."""
+    def run(self, function: Callable[[Any], Any], items: Iterable[tuple[Any, Any]],
+            idle: Callable[[], bool] | None = None) -> Iterator[tuple[Any, Any]]:
+        """Run `function(argument)` for each (key, argument) of `items` on the workers.
+
+        `idle`: the caller's own work, one piece per call, done here while no result is
+        ready instead of waiting; it returns whether it has more (asked again after each
+        result)."""
+        idle_more = idle is not None
         pending = list(items)
         pending.reverse()
         while len(self.workers) < min(self.jobs, len(pending)):
@@ -185,7 +191,9 @@ class GuardedPool:
                 worker.key, worker.started = key, time.monotonic()
                 worker.connection.send((function, argument))
                 busy[worker.connection] = worker
-            ready = wait(list(busy), timeout=1.0)
+            ready = wait(list(busy), timeout=0 if idle_more else 1.0)
+            if not ready and idle is not None and idle_more:
+                idle_more = idle()
             now = time.monotonic()
             for connection in list(busy):
                 worker = busy[connection]
@@ -203,6 +211,7 @@ class GuardedPool:
                 else:
                     continue
                 del busy[connection]
+                idle_more = idle is not None
                 yield worker.key, result
                 if isinstance(result, Failed):
                     self._replace(worker)
