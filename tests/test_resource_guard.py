@@ -28,6 +28,7 @@ SOURCED = "from sp_api.api import Orders\nrows = Orders().get_orders()\n"
 
 
 def _tree(tmp_path: Path, name: str, text: str) -> Path:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     (tmp_path / "good.py").write_text(GOOD, encoding="utf-8")
     (tmp_path / name).write_text(text, encoding="utf-8")
     return tmp_path
@@ -43,6 +44,17 @@ def test_a_file_that_needs_too_much_memory_is_listed(tmp_path: Path) -> None:
     tree = _tree(tmp_path, "lambdas.py", SOURCED + "x = " + "lambda: " * 1200 + "1\n")
     limits = ParseLimits(worker_memory_bytes=250 * 1024**2)
     assert _outcome(tree, limits) == ([("lambdas.py", "too-much-memory")], [("good.py", 3)])
+
+
+def test_a_limit_verdict_is_not_cached_under_other_limits(tmp_path: Path) -> None:
+    tree = _tree(tmp_path / "app", "lambdas.py", SOURCED + "x = " + "lambda: " * 1200 + "1\n")
+    cache = tmp_path / "cache"
+    small = run_scan(ScanOptions(paths=[tree], root=tree, cache_dir=cache,
+                                 parse_limits=ParseLimits(worker_memory_bytes=250 * 1024**2)))
+    assert [(s.path, str(s.reason)) for s in small.skipped] == [("lambdas.py", "too-much-memory")]
+    default = run_scan(ScanOptions(paths=[tree], root=tree, cache_dir=cache))
+    assert default.skipped == [] and default.work is not None
+    assert default.work.full_parsed == 1 and default.work.files_from_cache == 2
 
 
 def test_libcst_never_sees_a_file_that_cannot_reach_pii(tmp_path: Path) -> None:

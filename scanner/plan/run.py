@@ -30,6 +30,8 @@ if TYPE_CHECKING:  # without importing libcst
     from scanner.parse.source import ParsedFile
 
 GROUP_NAMESPACE = "group-findings"
+_RESOURCE_LIMITS = (SkipReason.TOO_MUCH_MEMORY, SkipReason.TOO_SLOW)
+"""Skips that depend on the worker limits (not in the keys): their groups are not cached."""
 
 
 @dataclass
@@ -145,7 +147,8 @@ class _Runner:
                              self.ruleset, self.options.limits,
                              self.options.progress or no_progress, self.census)
             result.skipped = [t for t in trees if isinstance(t, SkippedFile)]
-            if key is not None and not result.budget_hit:
+            if key is not None and not result.budget_hit and not any(
+                    s.reason in _RESOURCE_LIMITS for s in result.skipped):
                 self.cache.put(GROUP_NAMESPACE, key, result)
             results.append(result)
         return results
