@@ -37,8 +37,8 @@ class ParseLimits:
     max_indentation: int = 100
     """Deepest nesting of indented blocks (CPython's own limit is 100)."""
     isolated: bool = True
-    """Vet each file (shape check, Python 2 translation, full parse) in a worker process
-    under the two limits below before the scan parses it; False: no workers."""
+    """Read each file, and vet with libcst each file the analysis needs, in a worker
+    process under the two limits below before the scan parses it; False: no workers."""
     worker_memory_bytes: int = 3 * 1024**3
     """Address-space limit of a parse worker (a 2 MB file needs about 1.6 GB in libcst)."""
     worker_cpu_seconds: int = 120

@@ -1,11 +1,10 @@
 """Vet a file in a guarded worker process (under memory and CPU-time limits) before the
 scan parses it itself, so no single file can exhaust the machine or hang the scan.
 
-The worker runs the whole parse of the file (shape check, Python 2 translation, libcst)
-and sends back only a small verdict; the scan then parses the vetted file in its own
-process (a libcst tree costs about as much to send between processes as to build). A
-file that makes its worker run out of memory or time is listed as `too-much-memory` or
-`too-slow`."""
+The worker parses the file with libcst (after the shape check) and sends back only a
+small verdict; the scan then parses the vetted file in its own process (a libcst tree
+costs about as much to send between processes as to build). A file that makes its
+worker run out of memory or time is listed as `too-much-memory` or `too-slow`."""
 
 from __future__ import annotations
 
@@ -14,17 +13,10 @@ from pathlib import Path
 from scanner.discover.files import SourceFile
 from scanner.model import SkippedFile, SkipReason
 from scanner.options import ParseLimits
-from scanner.parse.source import parse_source_text, parse_valid_python3
+from scanner.parse.source import parse_valid_python3
 from scanner.workers.pool import Failed
 
 VetTask = tuple[str, str, ParseLimits]
-
-
-def vet(task: VetTask) -> SkippedFile | None:
-    """In a worker: parse one file's text; None when it parses, else why not."""
-    relpath, text, limits = task
-    outcome = parse_source_text(SourceFile(Path(relpath), relpath), text, limits)
-    return outcome if isinstance(outcome, SkippedFile) else None
 
 
 def vet_valid_python3(task: VetTask) -> SkippedFile | None:

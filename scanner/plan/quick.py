@@ -41,14 +41,16 @@ def quick_facts(relpath: str, text: str, limits: ParseLimits) -> FileFacts | Non
                      _methods(module.body), len(text.splitlines()), False, checked=False)
 
 
-def _statements(body: list[ast.stmt]) -> list[ast.AST]:
-    """Every statement nested in `body` (functions and classes included), depth first in
-    the libcst reading's order."""
+def _statements(body: list[ast.stmt], into_scopes: bool = True) -> list[ast.AST]:
+    """Every statement nested in `body`, depth first in the libcst reading's order; with
+    `into_scopes` false, not the statements inside nested defs and classes."""
     found: list[ast.AST] = []
     stack: list[ast.AST] = list(reversed(body))
     while stack:
         node = stack.pop()
         found.append(node)
+        if not into_scopes and isinstance(node, (*_FUNCTIONS, ast.ClassDef)):
+            continue
         children: list[ast.AST] = []
         for name in _NESTED_FIELDS:
             value = getattr(node, name, None)
@@ -77,7 +79,7 @@ def _methods(body: list[ast.stmt]) -> tuple[str, ...]:
     names: list[str] = []
     scopes = [body]
     while scopes:
-        for node in _scope_statements(scopes.pop()):
+        for node in _statements(scopes.pop(), into_scopes=False):
             if isinstance(node, _FUNCTIONS):
                 scopes.append(node.body)
             elif isinstance(node, ast.ClassDef):
@@ -89,23 +91,6 @@ def _methods(body: list[ast.stmt]) -> tuple[str, ...]:
                             defined.add(stmt.name)
                 names.extend(defined)
     return tuple(sorted(names))
-
-
-def _scope_statements(body: list[ast.stmt]) -> list[ast.AST]:
-    """The statements of one scope: nested compound statements, not nested defs or classes."""
-    found: list[ast.AST] = []
-    stack: list[ast.AST] = list(body)
-    while stack:
-        node = stack.pop()
-        found.append(node)
-        if isinstance(node, (*_FUNCTIONS, ast.ClassDef)):
-            continue
-        for name in _NESTED_FIELDS:
-            value = getattr(node, name, None)
-            if isinstance(value, list):
-                stack.extend(v for v in value if isinstance(v, (ast.stmt, ast.excepthandler,
-                                                                ast.match_case)))
-    return found
 
 
 def _dotted(node: ast.expr) -> str:

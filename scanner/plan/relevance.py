@@ -32,30 +32,13 @@ class Requirement:
     words: frozenset[str]
     anchors: tuple[str, ...] = ()
 
-    def met(self, words: frozenset[str] | set[str], text: _Text | None = None) -> bool:
-        """Whether a group with these words meets the requirement (`text`: the words
-        joined once, shared by the requirements checked against the same group)."""
+    def met(self, words: frozenset[str] | set[str], joined: str) -> bool:
+        """Whether a group with these words (`joined`: the same words joined by newlines)
+        meets the requirement. An anchor, being word characters only, is inside one of
+        the words exactly when it is inside `joined`."""
         if not self.words <= words:
             return False
-        if not self.anchors:
-            return True
-        joined = (text or _Text(words)).joined
-        return any(a in joined for a in self.anchors)
-
-
-class _Text:
-    """A group's words joined by newlines (made once, on first use): an anchor, being
-    word characters only, is inside one of the words exactly when it is inside this."""
-
-    def __init__(self, words: frozenset[str] | set[str]) -> None:
-        self.words = words
-        self._joined: str | None = None
-
-    @property
-    def joined(self) -> str:
-        if self._joined is None:
-            self._joined = "\n".join(self.words)
-        return self._joined
+        return not self.anchors or any(a in joined for a in self.anchors)
 
 
 @dataclass(frozen=True)
@@ -67,13 +50,13 @@ class Needs:
 
     def may_source(self, words: frozenset[str] | set[str]) -> bool:
         """Whether a group with these words may call a source."""
-        text = _Text(words)
-        return any(r.met(words, text) for r in self.sources)
+        joined = "\n".join(words)
+        return any(r.met(words, joined) for r in self.sources)
 
     def may_read_store(self, words: frozenset[str] | set[str]) -> bool:
         """Whether a group with these words may read a file or table back."""
-        text = _Text(words)
-        return any(r.met(words, text) for r in self.readers)
+        joined = "\n".join(words)
+        return any(r.met(words, joined) for r in self.readers)
 
 
 def _names(pattern: CallPattern) -> frozenset[str]:
